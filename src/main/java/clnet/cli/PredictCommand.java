@@ -1,0 +1,64 @@
+package clnet.cli;
+
+import clnet.backend.Backend;
+import clnet.data.Mnist;
+import clnet.io.ModelFile;
+import clnet.nn.Sequential;
+import clnet.tensor.HostTensor;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code clnet predict}: a saved model's class and probability for the first test images. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Print the predicted class and its probability for the first MNIST test images.")
+final class PredictCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model saved by clnet train.")
+    Path model;
+
+    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+            description = "MNIST directory (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--limit", defaultValue = "10", paramLabel = "N",
+            description = "How many test images, from the first (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Mixin
+    DeviceOption device;
+
+    @Override
+    public Integer call() throws Exception {
+        if (limit < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1");
+        }
+        PrintStream out = main.out;
+        Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
+        int n = Math.min(limit, test.count());
+        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
+            HostTensor p = m.predict(test.images().rowRange(0, n), 128);
+            out.println("sample  class  probability  label");
+            int right = 0;
+            for (int i = 0; i < n; i++) {
+                int cls = p.argmaxRow(i);
+                right += cls == test.labels()[i] ? 1 : 0;
+                out.printf(Locale.ROOT, "%6d  %5d  %11.4f  %5d%s%n", i, cls, p.get(i, cls), test.labels()[i],
+                        cls == test.labels()[i] ? "" : "  wrong");
+            }
+            out.printf(Locale.ROOT, "%d of %d right%n", right, n);
+        }
+        return 0;
+    }
+}

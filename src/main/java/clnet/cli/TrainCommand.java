@@ -1,0 +1,175 @@
+package clnet.cli;
+
+import clnet.backend.Backend;
+import clnet.data.Mnist;
+import clnet.data.MnistData;
+import clnet.io.ModelFile;
+import clnet.nn.Dense;
+import clnet.nn.Initializer;
+import clnet.nn.Sequential;
+import clnet.ops.Activation;
+import clnet.ops.Loss;
+import clnet.optim.Optimizer;
+import clnet.tensor.HostTensor;
+import clnet.train.EvaluationResult;
+import clnet.train.FitOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code clnet train}: a multilayer perceptron on MNIST. The defaults are Keras's
+ * {@code mnist_mlp} example: 784 → 512 relu → 512 relu → 10 softmax, categorical
+ * cross-entropy, RMSprop, batches of 128, validated on the test set after each epoch.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a multilayer perceptron on MNIST, print one progress line per epoch, then the"
+                + " test loss and accuracy, and save the model.")
+final class TrainCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+            description = "MNIST directory: the four IDX files, raw or .gz (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--layers", defaultValue = "512,512", split = ",", paramLabel = "N,N,...",
+            description = "Hidden layer widths (default: ${DEFAULT-VALUE}).")
+    List<Integer> layers;
+
+    @Option(names = "--activation", defaultValue = "relu",
+            description = "Hidden activation: linear, sigmoid, tanh, relu, leaky_relu[:slope], arctan"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--output-activation",
+            description = "Output activation (default: softmax; sigmoid for binary_crossentropy).")
+    String outputActivation;
+
+    @Option(names = "--initializer", defaultValue = "glorot_uniform",
+            description = "Kernel initializer: glorot_uniform, he_normal, he_uniform (default: ${DEFAULT-VALUE}).")
+    String initializer;
+
+    @Option(names = "--optimizer", defaultValue = "rmsprop",
+            description = "sgd, nesterov, rmsprop, adam (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", description = "Learning rate (default: Keras's for the optimizer: sgd 0.01,"
+            + " rmsprop and adam 0.001).")
+    Float lr;
+
+    @Option(names = "--momentum", description = "Momentum for sgd, nesterov and rmsprop (default: 0;"
+            + " nesterov 0.9).")
+    Float momentum;
+
+    @Option(names = "--loss", defaultValue = "categorical_crossentropy",
+            description = "categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy,"
+                    + " mse, mae (default: ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--validation-split", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Validate on this last fraction of the training set; 0 validates on the test set,"
+                    + " as mnist_mlp does (default: ${DEFAULT-VALUE}).")
+    double validationSplit;
+
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of the initial weights and the batch order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = "--save", defaultValue = "mnist_mlp.safetensors", paramLabel = "PATH",
+            description = "Where to save the trained model (default: ${DEFAULT-VALUE}).")
+    Path save;
+
+    @Option(names = "--no-save", description = "Do not save the model.")
+    boolean noSave;
+
+    @Override
+    public Integer call() throws Exception {
+        // Settings first, so a typo fails in a second rather than after loading the data.
+        Activation hidden = parse(() -> Activation.parse(activation), "--activation");
+        Loss lossFn = parse(() -> Loss.parse(loss), "--loss");
+        Activation output = parse(() -> Activation.parse(outputActivation != null ? outputActivation
+                : lossFn == Loss.BINARY_CROSSENTROPY ? "sigmoid" : "softmax"), "--output-activation");
+        Initializer init = parse(() -> Initializer.parse(initializer), "--initializer");
+        Optimizer opt = parse(() -> Optimizer.create(optimizer, lr, momentum), "--optimizer/--lr/--momentum");
+        require(epochs >= 1, "--epochs must be at least 1");
+        require(batchSize >= 1, "--batch-size must be at least 1");
+        require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
+        for (int width : layers) {
+            require(width >= 1, "--layers widths must be positive: " + layers);
+        }
+
+        PrintStream out = main.out;
+        MnistData mnist = Mnist.load(data);
+        int classes = 10;
+        HostTensor xTrain = mnist.trainImages();
+        HostTensor yTrain = MnistInputs.targets(lossFn, mnist.trainLabels(), classes);
+        HostTensor xTest = mnist.testImages();
+        HostTensor yTest = MnistInputs.targets(lossFn, mnist.testLabels(), classes);
+        out.println(xTrain.rows() + " train samples");
+        out.println(xTest.rows() + " test samples");
+
+        try (Backend backend = device.open(out); Sequential model = new Sequential(backend)) {
+            model.name("mnist_mlp").seed(seed);
+            int inputs = xTrain.cols();
+            for (int width : layers) {
+                Dense d = new Dense(width, hidden).kernelInitializer(init);
+                model.add(model.layers().isEmpty() ? d.inputShape(inputs) : d);
+            }
+            Dense last = new Dense(classes, output).kernelInitializer(init);
+            model.add(model.layers().isEmpty() ? last.inputShape(inputs) : last);
+            model.compile(opt, lossFn);
+            out.print(model.summary());
+
+            FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize).seed(seed).out(out);
+            if (validationSplit > 0) {
+                fit.validationSplit(validationSplit);
+            } else {
+                fit.validationData(xTest, yTest);
+            }
+            model.fit(xTrain, yTrain, fit);
+
+            EvaluationResult test = model.evaluate(xTest, yTest, batchSize, 0, out);
+            out.printf(Locale.ROOT, "test loss: %.4f%n", test.loss());
+            out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
+            if (!noSave) {
+                ModelFile.save(model, save);
+                out.println("saved model to " + save);
+            }
+        }
+        return 0;
+    }
+
+    private <T> T parse(java.util.function.Supplier<T> parser, String option) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+}

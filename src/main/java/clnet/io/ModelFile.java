@@ -1,0 +1,346 @@
+package clnet.io;
+
+import clnet.backend.Backend;
+import clnet.nn.Dense;
+import clnet.nn.Initializer;
+import clnet.nn.Layer;
+import clnet.nn.Parameter;
+import clnet.nn.Sequential;
+import clnet.ops.Activation;
+import clnet.ops.Loss;
+import clnet.optim.Optimizer;
+import clnet.tensor.HostTensor;
+import clnet.tensor.Shape;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Saves and loads models as one safetensors file (see {@code docs/MODEL_FORMAT.md}): an
+ * 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
+ * and byte range, then the float32 weights, little-endian. The model's architecture and
+ * compile settings ride in the header's {@code __metadata__} as a Keras-like JSON
+ * config, so the file is both a complete clnet model and plain safetensors that other
+ * tools can read.
+ *
+ * <p>Writes are atomic: the file is written beside the target under a temporary name,
+ * flushed to disk, then renamed over it, so a crash leaves the old model or the new one,
+ * never half of one.
+ */
+public final class ModelFile {
+    public static final String FORMAT = "clnet";
+    public static final String FORMAT_VERSION = "1";
+
+    /** Headers beyond this are refused before they are read (ours are a few kilobytes). */
+    private static final long MAX_HEADER_BYTES = 16L << 20;
+
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private ModelFile() {
+    }
+
+    // ---------------------------------------------------------------- save
+
+    public static void save(Sequential model, Path path) throws IOException {
+        List<Parameter> params = model.parameters();
+        List<HostTensor> weights = model.getWeights();
+
+        Map<String, Object> header = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", FORMAT);
+        metadata.put("format_version", FORMAT_VERSION);
+        metadata.put("model_config", GSON.toJson(modelConfig(model)));
+        header.put("__metadata__", metadata);
+        long offset = 0;
+        for (int i = 0; i < params.size(); i++) {
+            HostTensor w = weights.get(i);
+            long bytes = 4L * w.shape().size();
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("dtype", "F32");
+            entry.put("shape", w.shape().dims());
+            entry.put("data_offsets", new long[] {offset, offset + bytes});
+            header.put(params.get(i).name(), entry);
+            offset += bytes;
+        }
+        byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8; // the data starts 8-byte aligned, as the spec recommends
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+
+        writeAtomically(path, out -> {
+            out.write(head);
+            for (HostTensor w : weights) {
+                ByteBuffer b = ByteBuffer.allocate(4 * w.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(w.data());
+                out.write(b);
+            }
+        });
+    }
+
+    private interface Writer {
+        void write(FileChannel out) throws IOException;
+    }
+
+    private static void writeAtomically(Path path, Writer writer) throws IOException {
+        Path target = path.toAbsolutePath();
+        Path dir = target.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writer.write(out);
+                out.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static Map<String, Object> modelConfig(Sequential model) {
+        List<Object> layers = new ArrayList<>();
+        for (Layer l : model.layers()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("class_name", l.type());
+            entry.put("name", l.name());
+            entry.put("config", l.config());
+            layers.add(entry);
+        }
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("name", model.name());
+        config.put("seed", model.seed());
+        config.put("layers", layers);
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("class_name", "Sequential");
+        root.put("config", config);
+        if (model.loss() != null && model.optimizer() != null) {
+            Map<String, Object> optimizer = new LinkedHashMap<>();
+            optimizer.put("class_name", model.optimizer().id());
+            optimizer.put("config", model.optimizer().config());
+            Map<String, Object> compile = new LinkedHashMap<>();
+            compile.put("loss", model.loss().id());
+            compile.put("optimizer", optimizer);
+            root.put("compile_config", compile);
+        }
+        return root;
+    }
+
+    // ---------------------------------------------------------------- load
+
+    /**
+     * Reads a model into {@code backend}: architecture, weights and, when the file has them,
+     * the loss and optimizer (with fresh optimizer state).
+     */
+    public static Sequential load(Path path, Backend backend) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(path + ": no such model file");
+        }
+        Reader r = new Reader(path, bytes);
+        Sequential model = new Sequential(backend);
+        try {
+            r.build(model);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return model;
+    }
+
+    /** Parses and checks one file's bytes. */
+    private static final class Reader {
+        private final Path path;
+        private final byte[] bytes;
+        private final JsonObject header;
+        private final long dataStart;
+
+        Reader(Path path, byte[] bytes) throws ModelFileException {
+            this.path = path;
+            this.bytes = bytes;
+            if (bytes.length < 8) {
+                throw fail("too short for a safetensors file (" + bytes.length + " bytes)");
+            }
+            long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (n <= 0 || n > MAX_HEADER_BYTES || n > bytes.length - 8L) {
+                throw fail("not a safetensors file: header length " + n + " in a file of " + bytes.length
+                        + " bytes");
+            }
+            this.dataStart = 8 + n;
+            try {
+                JsonElement e = JsonParser.parseString(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
+                if (!e.isJsonObject()) {
+                    throw fail("header is not a JSON object");
+                }
+                this.header = e.getAsJsonObject();
+            } catch (JsonParseException e) {
+                throw fail("header is not valid JSON: " + e.getMessage());
+            }
+        }
+
+        void build(Sequential model) throws IOException {
+            JsonObject meta = object(header, "__metadata__", "the header");
+            String format = string(meta, "format", "__metadata__");
+            if (!FORMAT.equals(format)) {
+                throw fail("a safetensors file, but not a clnet model (format '" + format + "')");
+            }
+            String version = string(meta, "format_version", "__metadata__");
+            if (!FORMAT_VERSION.equals(version)) {
+                throw fail("clnet model format version " + version + "; this clnet reads version "
+                        + FORMAT_VERSION);
+            }
+            JsonObject root;
+            try {
+                root = JsonParser.parseString(string(meta, "model_config", "__metadata__")).getAsJsonObject();
+            } catch (JsonParseException | IllegalStateException e) {
+                throw fail("model_config is not a JSON object: " + e.getMessage());
+            }
+            JsonObject config = object(root, "config", "model_config");
+            try {
+                if (config.has("name")) {
+                    model.name(config.get("name").getAsString());
+                }
+                if (config.has("seed")) {
+                    model.seed(config.get("seed").getAsLong());
+                }
+                if (!config.has("layers") || !config.get("layers").isJsonArray()
+                        || config.getAsJsonArray("layers").isEmpty()) {
+                    throw fail("model_config has no layers");
+                }
+                for (JsonElement e : config.getAsJsonArray("layers")) {
+                    model.add(layer(e.getAsJsonObject()));
+                }
+                int input = model.layers().get(0).declaredInputFeatures();
+                if (input <= 0) {
+                    throw fail("first layer has no input_dim");
+                }
+                if (root.has("compile_config")) {
+                    JsonObject compile = root.getAsJsonObject("compile_config");
+                    JsonObject opt = object(compile, "optimizer", "compile_config");
+                    Map<String, Object> optConfig = GSON.fromJson(object(opt, "config", "optimizer"),
+                            new TypeToken<Map<String, Object>>() { }.getType());
+                    model.compile(Optimizer.fromConfig(string(opt, "class_name", "optimizer"), optConfig),
+                            Loss.parse(string(compile, "loss", "compile_config")));
+                }
+                model.build(input);
+            } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
+                throw fail("bad model_config: " + e.getMessage());
+            }
+            model.setWeights(weights(model.parameters()));
+        }
+
+        private Layer layer(JsonObject entry) throws ModelFileException {
+            String cls = string(entry, "class_name", "a layer");
+            if (!"Dense".equals(cls)) {
+                throw fail("unknown layer class '" + cls + "'");
+            }
+            JsonObject c = object(entry, "config", "layer");
+            Dense d = new Dense(c.get("units").getAsInt(), Activation.parse(c.get("activation").getAsString()));
+            if (c.has("input_dim") && c.get("input_dim").getAsInt() > 0) {
+                d.inputShape(c.get("input_dim").getAsInt());
+            }
+            if (c.has("kernel_initializer")) {
+                d.kernelInitializer(Initializer.parse(c.get("kernel_initializer").getAsString()));
+            }
+            d.name(string(entry, "name", "a layer"));
+            return d;
+        }
+
+        /** Each parameter's tensor, checked against the model's shapes and the file's bounds. */
+        private List<HostTensor> weights(List<Parameter> params) throws ModelFileException {
+            long dataBytes = bytes.length - dataStart;
+            List<HostTensor> out = new ArrayList<>();
+            long covered = 0;
+            for (Parameter p : params) {
+                JsonObject t = object(header, p.name(), "the header");
+                String dtype = string(t, "dtype", p.name());
+                if (!"F32".equals(dtype)) {
+                    throw fail(p.name() + " has dtype " + dtype + "; clnet models are F32");
+                }
+                Shape want = p.value().shape();
+                int[] shape;
+                long[] offsets;
+                try {
+                    shape = GSON.fromJson(t.get("shape"), int[].class);
+                    offsets = GSON.fromJson(t.get("data_offsets"), long[].class);
+                } catch (JsonParseException | NumberFormatException e) {
+                    throw fail(p.name() + ": shape or data_offsets malformed");
+                }
+                if (shape == null || !java.util.Arrays.equals(shape, want.dims())) {
+                    throw fail(p.name() + " has shape " + java.util.Arrays.toString(shape) + " but the model config"
+                            + " needs " + want);
+                }
+                if (offsets == null || offsets.length != 2 || offsets[0] < 0 || offsets[1] > dataBytes
+                        || offsets[1] - offsets[0] != 4L * want.size()) {
+                    throw fail(p.name() + ": data_offsets " + java.util.Arrays.toString(offsets) + " do not hold "
+                            + want.size() + " floats inside the " + dataBytes + " data bytes (truncated file?)");
+                }
+                float[] values = new float[want.size()];
+                ByteBuffer.wrap(bytes, (int) (dataStart + offsets[0]), 4 * values.length)
+                        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+                for (int i = 0; i < values.length; i++) {
+                    if (!Float.isFinite(values[i])) {
+                        throw fail(p.name() + " holds " + values[i] + " at index " + i);
+                    }
+                }
+                out.add(new HostTensor(want, values));
+                covered += offsets[1] - offsets[0];
+            }
+            if (covered != dataBytes) {
+                throw fail("the data section holds " + dataBytes + " bytes but the tensors cover " + covered);
+            }
+            return out;
+        }
+
+        private JsonObject object(JsonObject o, String key, String where) throws ModelFileException {
+            JsonElement e = o.get(key);
+            if (e == null || !e.isJsonObject()) {
+                throw fail(where + " has no object '" + key + "'");
+            }
+            return e.getAsJsonObject();
+        }
+
+        private String string(JsonObject o, String key, String where) throws ModelFileException {
+            JsonElement e = o.get(key);
+            if (e == null || !e.isJsonPrimitive()) {
+                throw fail(where + " has no string '" + key + "'");
+            }
+            return e.getAsString();
+        }
+
+        private ModelFileException fail(String what) {
+            return new ModelFileException(path + ": " + what);
+        }
+    }
+}

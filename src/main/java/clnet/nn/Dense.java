@@ -1,0 +1,267 @@
+package clnet.nn;
+
+import clnet.backend.Backend;
+import clnet.backend.Tensor;
+import clnet.ops.Activation;
+import clnet.tensor.Rng;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fully connected layer, Keras's {@code Dense}: a = f(x·W + b).
+ *
+ * <p>clnet is batch-major: x is (batch, in), the kernel W is (in, units), b is (1, units),
+ * so one GEMM handles the whole batch. The textbook W^[l] of shape (n_l, n_{l-1}) acting
+ * on column vectors is the transpose of this kernel. Backward, with dZ = dA ⊙ f'(z):
+ * dW = xᵀ·dZ, db = column sums of dZ, dx = dZ·Wᵀ. The 1/m of the batch mean is already in
+ * dA, because the loss gradient is taken of the mean loss.
+ */
+public final class Dense extends Layer {
+    private final int units;
+    private final Activation activation;
+    private int declaredInput;
+    private Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
+    private int inputFeatures;
+
+    private Backend backend;
+    private Tensor kernel;
+    private Tensor bias;
+    private Tensor kernelGrad;
+    private Tensor biasGrad;
+
+    // Batch buffers sized for the largest batch so far; views of them serve smaller ones.
+    private int capacity;
+    private Tensor zBuf;
+    private Tensor aBuf;
+    private Tensor dzBuf;
+    private Tensor dxBuf;
+
+    // What the last forward pass saw, for backward.
+    private Tensor lastX;
+    private Tensor lastZ;
+    private Tensor lastA;
+
+    public Dense(int units, Activation activation) {
+        if (units <= 0) {
+            throw new IllegalArgumentException("Dense needs a positive number of units, got " + units);
+        }
+        this.units = units;
+        this.activation = activation == null ? Activation.LINEAR : activation;
+    }
+
+    /** {@code new Dense(512, "relu")}, as Keras's {@code Dense(512, activation="relu")}. */
+    public Dense(int units, String activation) {
+        this(units, Activation.parse(activation));
+    }
+
+    /** A linear layer. */
+    public Dense(int units) {
+        this(units, Activation.LINEAR);
+    }
+
+    /** Declares the input width, as Keras's {@code input_shape=(784,)} on the first layer. */
+    public Dense inputShape(int features) {
+        if (features <= 0) {
+            throw new IllegalArgumentException("input width must be positive, got " + features);
+        }
+        this.declaredInput = features;
+        return this;
+    }
+
+    public Dense kernelInitializer(Initializer initializer) {
+        this.kernelInitializer = initializer;
+        return this;
+    }
+
+    public int units() {
+        return units;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public Initializer kernelInitializer() {
+        return kernelInitializer;
+    }
+
+    @Override
+    public String type() {
+        return "Dense";
+    }
+
+    @Override
+    public int declaredInputFeatures() {
+        return declaredInput;
+    }
+
+    @Override
+    void configure(int inputFeatures) {
+        if (declaredInput != 0 && declaredInput != inputFeatures) {
+            throw new IllegalArgumentException("layer " + name() + " declares input width " + declaredInput
+                    + " but receives " + inputFeatures);
+        }
+        this.inputFeatures = inputFeatures;
+    }
+
+    @Override
+    public int inputFeatures() {
+        return inputFeatures;
+    }
+
+    @Override
+    public int outputFeatures() {
+        return units;
+    }
+
+    @Override
+    public long paramCount() {
+        return (long) inputFeatures * units + units;
+    }
+
+    @Override
+    void build(Backend backend, Rng rng) {
+        if (inputFeatures <= 0) {
+            throw new IllegalStateException("layer " + name() + " has no input width yet");
+        }
+        close();
+        this.backend = backend;
+        kernel = backend.alloc(inputFeatures, units);
+        bias = backend.alloc(1, units); // zeros, as Keras's default bias initializer
+        kernelGrad = backend.alloc(inputFeatures, units);
+        biasGrad = backend.alloc(1, units);
+        backend.upload(kernelInitializer.kernel(inputFeatures, units, rng), kernel);
+    }
+
+    @Override
+    public boolean isBuilt() {
+        return kernel != null;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        requireBuilt();
+        return List.of(new Parameter(name() + "/kernel", kernel, kernelGrad),
+                new Parameter(name() + "/bias", bias, biasGrad));
+    }
+
+    private void ensureCapacity(int rows) {
+        if (rows <= capacity) {
+            return;
+        }
+        freeBuffers();
+        capacity = rows;
+        zBuf = backend.alloc(rows, units);
+        aBuf = activation.kind() == Activation.Kind.LINEAR ? null : backend.alloc(rows, units);
+        dzBuf = activation.kind() == Activation.Kind.LINEAR ? null : backend.alloc(rows, units);
+        // dxBuf waits for the first backward that needs it: the first layer never does
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        requireBuilt();
+        if (x.cols() != inputFeatures) {
+            throw new IllegalArgumentException("layer " + name() + " expects " + inputFeatures
+                    + " features, got input " + x.shape());
+        }
+        int rows = x.rows();
+        ensureCapacity(rows);
+        Tensor z = zBuf.firstRows(rows);
+        backend.gemm(false, false, 1f, x, kernel, 0f, z);
+        backend.addRowVector(z, bias);
+        Tensor a = z;
+        if (aBuf != null) {
+            a = aBuf.firstRows(rows);
+            backend.activationForward(activation, z, a);
+        }
+        lastX = x;
+        lastZ = z;
+        lastA = a;
+        return a;
+    }
+
+    /** The output of the last forward pass. */
+    Tensor lastOutput() {
+        return lastA;
+    }
+
+    @Override
+    public Tensor backward(Tensor dOutput, boolean needInputGradient) {
+        requireForward();
+        Tensor dz = dOutput;
+        if (dzBuf != null) {
+            dz = dzBuf.firstRows(dOutput.rows());
+            backend.activationBackward(activation, lastZ, lastA, dOutput, dz);
+        }
+        return backwardPreActivation(dz, needInputGradient);
+    }
+
+    /**
+     * Backward from dL/dz, skipping the activation: used when the loss gradient was taken
+     * through the activation already (softmax with cross-entropy).
+     */
+    public Tensor backwardPreActivation(Tensor dz, boolean needInputGradient) {
+        requireForward();
+        if (dz.rows() != lastX.rows() || dz.cols() != units) {
+            throw new IllegalArgumentException("layer " + name() + ": gradient " + dz.shape()
+                    + " for a batch of " + lastX.rows());
+        }
+        backend.gemm(true, false, 1f, lastX, dz, 0f, kernelGrad);
+        backend.sumRows(1f, dz, biasGrad);
+        if (!needInputGradient) {
+            return null;
+        }
+        if (dxBuf == null) {
+            dxBuf = backend.alloc(capacity, inputFeatures);
+        }
+        Tensor dx = dxBuf.firstRows(dz.rows());
+        backend.gemm(false, true, 1f, dz, kernel, 0f, dx);
+        return dx;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("units", units);
+        c.put("activation", activation.id());
+        c.put("input_dim", inputFeatures);
+        c.put("kernel_initializer", kernelInitializer.id());
+        return c;
+    }
+
+    private void requireBuilt() {
+        if (kernel == null) {
+            throw new IllegalStateException("layer " + name() + " is not built; compile the model first");
+        }
+    }
+
+    private void requireForward() {
+        requireBuilt();
+        if (lastX == null) {
+            throw new IllegalStateException("layer " + name() + ": backward before forward");
+        }
+    }
+
+    private void freeBuffers() {
+        for (Tensor t : new Tensor[] {zBuf, aBuf, dzBuf, dxBuf}) {
+            if (t != null) {
+                t.close();
+            }
+        }
+        zBuf = aBuf = dzBuf = dxBuf = null;
+        capacity = 0;
+        lastX = lastZ = lastA = null;
+    }
+
+    @Override
+    public void close() {
+        freeBuffers();
+        for (Tensor t : new Tensor[] {kernel, bias, kernelGrad, biasGrad}) {
+            if (t != null) {
+                t.close();
+            }
+        }
+        kernel = bias = kernelGrad = biasGrad = null;
+    }
+}

@@ -1,0 +1,78 @@
+package clnet.nn;
+
+import clnet.backend.Backend;
+import clnet.backend.Tensor;
+import clnet.tensor.Rng;
+import clnet.tensor.Shape;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer of a {@link Sequential} model. A layer goes through three stages:
+ * <ol>
+ *   <li>configured: it knows its input and output widths (for {@code summary()} and
+ *       model files) but holds no weights;</li>
+ *   <li>built: its weights live in a backend, initialized from the model's seed or loaded
+ *       from a file;</li>
+ *   <li>running: {@link #forward} and {@link #backward} reuse buffers sized for the
+ *       largest batch seen, so a training step allocates nothing.</li>
+ * </ol>
+ */
+public abstract class Layer implements AutoCloseable {
+    private String name;
+
+    /** The Keras class name, as {@code summary()} prints it: {@code Dense}. */
+    public abstract String type();
+
+    public String name() {
+        return name;
+    }
+
+    /** Sets the name (a model names unnamed layers {@code dense}, {@code dense_1}, ...). */
+    public Layer name(String name) {
+        this.name = name;
+        return this;
+    }
+
+    /** The input width this layer was declared with ({@code input_shape}), or 0 if none. */
+    public abstract int declaredInputFeatures();
+
+    /** Fixes the input width; called by the model as layers are added. */
+    abstract void configure(int inputFeatures);
+
+    public abstract int inputFeatures();
+
+    public abstract int outputFeatures();
+
+    /** The output shape for a batch of unknown size; Keras prints the batch as None. */
+    public Shape outputShape(int batch) {
+        return Shape.of(batch, outputFeatures());
+    }
+
+    public abstract long paramCount();
+
+    /** Allocates the weights in {@code backend} and initializes them from {@code rng}. */
+    abstract void build(Backend backend, Rng rng);
+
+    public abstract boolean isBuilt();
+
+    /** The trainable weights, in a fixed order (Keras's: kernel, then bias). */
+    public abstract List<Parameter> parameters();
+
+    /** The output for a batch; the returned tensor is valid until the next forward call. */
+    public abstract Tensor forward(Tensor x);
+
+    /**
+     * Given dL/d(output) for the last forward batch, writes the parameter gradients and
+     * returns dL/d(input), or null when {@code needInputGradient} is false (the first
+     * layer: nobody needs it, and it is the largest product of the backward pass).
+     */
+    public abstract Tensor backward(Tensor dOutput, boolean needInputGradient);
+
+    /** The settings that rebuild this layer (its model-file entry), without weights. */
+    public abstract Map<String, Object> config();
+
+    /** Frees the weights and buffers. */
+    @Override
+    public abstract void close();
+}

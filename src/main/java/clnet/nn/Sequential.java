@@ -1,0 +1,425 @@
+package clnet.nn;
+
+import clnet.backend.Backend;
+import clnet.backend.Backends;
+import clnet.backend.Tensor;
+import clnet.ops.Accuracy;
+import clnet.ops.Activation;
+import clnet.ops.Loss;
+import clnet.optim.Optimizer;
+import clnet.tensor.HostTensor;
+import clnet.tensor.Rng;
+import clnet.train.EvaluationResult;
+import clnet.train.FitOptions;
+import clnet.train.History;
+import clnet.train.Trainer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A linear stack of layers, with Keras's API:
+ *
+ * <pre>{@code
+ * try (Sequential model = new Sequential()) {
+ *     model.add(new Dense(512, "relu").inputShape(784));
+ *     model.add(new Dense(10, "softmax"));
+ *     model.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+ *     History h = model.fit(x, y, new FitOptions().epochs(5).batchSize(128));
+ * }
+ * }</pre>
+ *
+ * <p>The weights live in one {@link Backend} from {@code compile} on. A model made with
+ * {@code new Sequential()} opens the best device ({@code auto}) itself and closes it with
+ * the model; one given a backend leaves it open.
+ *
+ * <p>Weights are initialized from a seed (default {@value #DEFAULT_SEED}), so the same
+ * program gives the same model on every run and on every backend; Keras draws a random
+ * seed unless told otherwise.
+ */
+public final class Sequential implements AutoCloseable {
+    public static final long DEFAULT_SEED = 42;
+
+    private final List<Layer> layers = new ArrayList<>();
+    private final Map<String, Integer> namesUsed = new HashMap<>();
+    private String name = "sequential";
+    private Backend backend;
+    private final boolean ownsBackend;
+    private long seed = DEFAULT_SEED;
+    private Optimizer optimizer;
+    private Loss loss;
+
+    private Tensor lossGrad;
+    private Tensor lastOutput;
+
+    /** A model on the best available device, opened at compile time. */
+    public Sequential() {
+        this.ownsBackend = true;
+    }
+
+    /** A model on {@code backend}, which the caller keeps and closes. */
+    public Sequential(Backend backend) {
+        this.backend = backend;
+        this.ownsBackend = false;
+    }
+
+    public Sequential add(Layer layer) {
+        if (isBuilt()) {
+            throw new IllegalStateException("cannot add layers to a built model");
+        }
+        if (layer.name() == null) {
+            String base = layer.type().toLowerCase(Locale.ROOT);
+            int n = namesUsed.merge(base, 1, Integer::sum) - 1;
+            layer.name(n == 0 ? base : base + "_" + n);
+        } else {
+            namesUsed.merge(layer.name(), 1, Integer::sum);
+        }
+        for (Layer l : layers) {
+            if (l.name().equals(layer.name())) {
+                throw new IllegalArgumentException("two layers named '" + layer.name() + "'");
+            }
+        }
+        if (layers.isEmpty()) {
+            if (layer.declaredInputFeatures() > 0) {
+                layer.configure(layer.declaredInputFeatures());
+            }
+        } else {
+            Layer prev = layers.get(layers.size() - 1);
+            if (prev.outputFeatures() > 0 && prev.inputFeatures() > 0) {
+                layer.configure(prev.outputFeatures());
+            }
+        }
+        layers.add(layer);
+        return this;
+    }
+
+    public Sequential name(String name) {
+        this.name = name;
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Sets the seed of weight initialization and, unless fit is given its own, of shuffling. */
+    public Sequential seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public List<Layer> layers() {
+        return List.copyOf(layers);
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** The accuracy reported beside the loss, chosen from the loss as Keras does. */
+    public Accuracy accuracy() {
+        return loss.accuracy(outputFeatures());
+    }
+
+    public int inputFeatures() {
+        return layers.isEmpty() ? 0 : layers.get(0).inputFeatures();
+    }
+
+    public int outputFeatures() {
+        return layers.isEmpty() ? 0 : layers.get(layers.size() - 1).outputFeatures();
+    }
+
+    // ---------------------------------------------------------------- compile and build
+
+    /** Sets the optimizer and loss; builds the weights if the input width is known. */
+    public void compile(Optimizer optimizer, Loss loss) {
+        if (layers.isEmpty()) {
+            throw new IllegalStateException("the model has no layers");
+        }
+        if (this.optimizer != null && this.optimizer != optimizer) {
+            this.optimizer.close();
+        }
+        this.optimizer = optimizer;
+        this.loss = loss;
+        if (isBuilt()) {
+            optimizer.build(backend, parameters());
+        } else if (inputFeatures() > 0) {
+            build(inputFeatures());
+        }
+    }
+
+    /** {@code compile("rmsprop", "categorical_crossentropy")}, with Keras's defaults. */
+    public void compile(String optimizer, String loss) {
+        compile(Optimizer.create(optimizer, null, null), Loss.parse(loss));
+    }
+
+    public boolean isBuilt() {
+        return !layers.isEmpty() && layers.get(layers.size() - 1).isBuilt();
+    }
+
+    /**
+     * Fixes the input width and allocates and initializes the weights, if not done yet
+     * (Keras builds at the first call when no input shape was declared).
+     */
+    public void build(int inputFeatures) {
+        if (layers.isEmpty()) {
+            throw new IllegalStateException("the model has no layers");
+        }
+        if (isBuilt()) {
+            if (inputFeatures != inputFeatures()) {
+                throw new IllegalArgumentException("model " + name + " takes " + inputFeatures()
+                        + " features, got " + inputFeatures);
+            }
+            return;
+        }
+        int width = inputFeatures;
+        for (Layer l : layers) {
+            l.configure(width);
+            width = l.outputFeatures();
+        }
+        if (backend == null) {
+            backend = Backends.open("auto");
+        }
+        Rng rng = new Rng(seed);
+        for (Layer l : layers) {
+            l.build(backend, rng.split());
+        }
+        if (optimizer != null) {
+            optimizer.build(backend, parameters());
+        }
+    }
+
+    /** All trainable parameters, layer by layer. */
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>();
+        for (Layer l : layers) {
+            ps.addAll(l.parameters());
+        }
+        return ps;
+    }
+
+    public long paramCount() {
+        long n = 0;
+        for (Layer l : layers) {
+            n += l.paramCount();
+        }
+        return n;
+    }
+
+    /** The weights, copied to the host, in {@link #parameters()} order (Keras's get_weights). */
+    public List<HostTensor> getWeights() {
+        requireBuilt();
+        List<HostTensor> ws = new ArrayList<>();
+        for (Parameter p : parameters()) {
+            ws.add(backend.download(p.value()));
+        }
+        return ws;
+    }
+
+    /** Replaces the weights (Keras's set_weights); shapes must match. */
+    public void setWeights(List<HostTensor> weights) {
+        requireBuilt();
+        List<Parameter> ps = parameters();
+        if (weights.size() != ps.size()) {
+            throw new IllegalArgumentException("model " + name + " has " + ps.size() + " weight tensors, got "
+                    + weights.size());
+        }
+        for (int i = 0; i < ps.size(); i++) {
+            Parameter p = ps.get(i);
+            HostTensor w = weights.get(i);
+            if (!w.shape().equals(p.value().shape())) {
+                throw new IllegalArgumentException(p.name() + " has shape " + p.value().shape() + ", got "
+                        + w.shape());
+            }
+            backend.upload(w.data(), p.value());
+        }
+    }
+
+    // ---------------------------------------------------------------- the step API
+
+    /** Runs a batch through the layers; the result is valid until the next call. */
+    public Tensor forward(Tensor x) {
+        requireBuilt();
+        Tensor a = x;
+        for (Layer l : layers) {
+            a = l.forward(a);
+        }
+        lastOutput = a;
+        return a;
+    }
+
+    /**
+     * Back-propagates the mean loss of the last forward batch against targets {@code y},
+     * writing every parameter's gradient.
+     */
+    public void backward(Tensor y) {
+        requireCompiled();
+        if (lastOutput == null) {
+            throw new IllegalStateException("backward before forward");
+        }
+        Tensor p = lastOutput;
+        int m = p.rows();
+        if (lossGrad == null || lossGrad.rows() < m) {
+            if (lossGrad != null) {
+                lossGrad.close();
+            }
+            lossGrad = backend.alloc(m, outputFeatures());
+        }
+        Tensor g = lossGrad.firstRows(m);
+        float scale = 1f / m;
+        int last = layers.size() - 1;
+        Layer out = layers.get(last);
+        Tensor d;
+        if (fusesSoftmaxCrossEntropy()) {
+            // d(loss)/dz = (p - y)/m: exact and cheaper than going through the softmax Jacobian
+            backend.softmaxCrossEntropyGradient(p, y, loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY, scale, g);
+            d = ((Dense) out).backwardPreActivation(g, last > 0);
+        } else {
+            backend.lossGradient(loss, p, y, scale, g);
+            d = out.backward(g, last > 0);
+        }
+        for (int i = last - 1; i >= 0; i--) {
+            d = layers.get(i).backward(d, i > 0);
+        }
+    }
+
+    /** True when the last layer is a softmax and the loss a categorical cross-entropy. */
+    boolean fusesSoftmaxCrossEntropy() {
+        Layer out = layers.get(layers.size() - 1);
+        return out instanceof Dense dense && dense.activation().kind() == Activation.Kind.SOFTMAX
+                && (loss == Loss.CATEGORICAL_CROSSENTROPY || loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+    }
+
+    /** One optimizer step from the gradients of the last backward pass. */
+    public void applyGradients() {
+        requireCompiled();
+        optimizer.step();
+    }
+
+    /**
+     * Forward, metrics, backward and update for one batch; adds the batch's loss sum and
+     * correct count to {@code metrics[slot]} and {@code metrics[slot + 1]} in the backend.
+     */
+    public void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot) {
+        testOnBatch(x, y, metrics, slot);
+        backward(y);
+        applyGradients();
+    }
+
+    /** Forward and metrics for one batch, as {@link #trainOnBatch} without learning. */
+    public Tensor testOnBatch(Tensor x, Tensor y, Tensor metrics, int slot) {
+        requireCompiled();
+        Tensor p = forward(x);
+        backend.lossSum(loss, p, y, metrics, slot);
+        backend.countCorrect(accuracy(), p, y, metrics, slot + 1);
+        return p;
+    }
+
+    // ---------------------------------------------------------------- Keras's loops
+
+    public History fit(HostTensor x, HostTensor y, FitOptions options) {
+        return new Trainer(this).fit(x, y, options);
+    }
+
+    /** The loss and accuracy on (x, y), in batches of 32 as Keras's default, quietly. */
+    public EvaluationResult evaluate(HostTensor x, HostTensor y) {
+        return evaluate(x, y, 32, 0, System.out);
+    }
+
+    public EvaluationResult evaluate(HostTensor x, HostTensor y, int batchSize, int verbose, PrintStream out) {
+        return new Trainer(this).evaluate(x, y, batchSize, verbose, out);
+    }
+
+    /** The outputs for x, in batches of 32. */
+    public HostTensor predict(HostTensor x) {
+        return predict(x, 32);
+    }
+
+    public HostTensor predict(HostTensor x, int batchSize) {
+        return new Trainer(this).predict(x, batchSize);
+    }
+
+    // ---------------------------------------------------------------- summary
+
+    /** The layer table Keras's {@code model.summary()} prints. */
+    public String summary() {
+        String rule = "_".repeat(65);
+        StringBuilder sb = new StringBuilder();
+        sb.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
+        sb.append(row("Layer (type)", "Output Shape", "Param #")).append('\n');
+        sb.append("=".repeat(65)).append('\n');
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String shape = l.outputFeatures() > 0 ? "(None, " + l.outputFeatures() + ")" : "?";
+            String params = l.inputFeatures() > 0 ? String.valueOf(l.paramCount()) : "0 (unbuilt)";
+            sb.append(row(l.name() + " (" + l.type() + ")", shape, params)).append('\n');
+            if (i < layers.size() - 1) {
+                sb.append(rule).append('\n');
+            }
+        }
+        sb.append("=".repeat(65)).append('\n');
+        long total = paramCount();
+        sb.append(String.format(Locale.ROOT, "Total params: %,d%n", total));
+        sb.append(String.format(Locale.ROOT, "Trainable params: %,d%n", total));
+        sb.append("Non-trainable params: 0\n").append(rule).append('\n');
+        return sb.toString();
+    }
+
+    private static String row(String a, String b, String c) {
+        return pad(" " + a, 29) + pad(b, 26) + c;
+    }
+
+    private static String pad(String s, int width) {
+        return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private void requireBuilt() {
+        if (!isBuilt()) {
+            throw new IllegalStateException("model " + name + " is not built: compile it, with an input shape on"
+                    + " its first layer, or call fit/build first");
+        }
+    }
+
+    private void requireCompiled() {
+        if (optimizer == null || loss == null) {
+            throw new IllegalStateException("model " + name + " is not compiled: call compile(optimizer, loss)");
+        }
+        requireBuilt();
+    }
+
+    @Override
+    public void close() {
+        for (Layer l : layers) {
+            l.close();
+        }
+        if (optimizer != null) {
+            optimizer.close();
+        }
+        if (lossGrad != null) {
+            lossGrad.close();
+            lossGrad = null;
+        }
+        lastOutput = null;
+        if (ownsBackend && backend != null) {
+            backend.close();
+            backend = null;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package clnet.train;
+
+import clnet.tensor.HostTensor;
+import java.io.PrintStream;
+
+/**
+ * The arguments of Keras's {@code fit}, with its defaults: 1 epoch, batches of 32,
+ * shuffling on, no validation, verbose 1 (a progress bar). Set fluently:
+ * {@code new FitOptions().epochs(5).batchSize(128).validationSplit(0.1)}.
+ */
+public final class FitOptions {
+    private int epochs = 1;
+    private int batchSize = 32;
+    private double validationSplit;
+    private HostTensor validationX;
+    private HostTensor validationY;
+    private boolean shuffle = true;
+    private Long seed;
+    private int verbose = 1;
+    private PrintStream out = System.out;
+
+    public FitOptions epochs(int epochs) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        }
+        this.epochs = epochs;
+        return this;
+    }
+
+    public FitOptions batchSize(int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+        return this;
+    }
+
+    /** Holds out the last fraction of the samples (before shuffling), as Keras does. */
+    public FitOptions validationSplit(double fraction) {
+        if (!(fraction >= 0.0 && fraction < 1.0)) {
+            throw new IllegalArgumentException("validation split must be in [0, 1), got " + fraction);
+        }
+        this.validationSplit = fraction;
+        return this;
+    }
+
+    /** Validates on these samples after each epoch; takes precedence over a split, as in Keras. */
+    public FitOptions validationData(HostTensor x, HostTensor y) {
+        this.validationX = x;
+        this.validationY = y;
+        return this;
+    }
+
+    public FitOptions shuffle(boolean shuffle) {
+        this.shuffle = shuffle;
+        return this;
+    }
+
+    /** The seed of the batch order; by default the model's seed. */
+    public FitOptions seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /** 0 silent, 1 a progress bar (plain lines when not on a terminal), 2 one line per epoch. */
+    public FitOptions verbose(int verbose) {
+        if (verbose < 0 || verbose > 2) {
+            throw new IllegalArgumentException("verbose must be 0, 1 or 2, got " + verbose);
+        }
+        this.verbose = verbose;
+        return this;
+    }
+
+    /** Where progress goes (standard output by default). */
+    public FitOptions out(PrintStream out) {
+        this.out = out;
+        return this;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public double validationSplit() {
+        return validationSplit;
+    }
+
+    public HostTensor validationX() {
+        return validationX;
+    }
+
+    public HostTensor validationY() {
+        return validationY;
+    }
+
+    public boolean shuffle() {
+        return shuffle;
+    }
+
+    public Long seed() {
+        return seed;
+    }
+
+    public int verbose() {
+        return verbose;
+    }
+
+    public PrintStream out() {
+        return out;
+    }
+}
