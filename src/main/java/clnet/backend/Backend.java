@@ -35,7 +35,10 @@ public interface Backend extends AutoCloseable {
         return alloc(Shape.of(rows, cols), DType.FLOAT32);
     }
 
-    /** Copies {@code src} (as many values as {@code dst} holds) into {@code dst}. */
+    /**
+     * Copies {@code src} (as many values as {@code dst} holds) into {@code dst}. The copy
+     * may complete later, but {@code src} may be reused as soon as this returns.
+     */
     void upload(float[] src, Tensor dst);
 
     /** Copies {@code src} into an INT32 tensor. */
@@ -58,6 +61,16 @@ public interface Backend extends AutoCloseable {
 
     /** Waits until every op queued so far has finished (for timing; results need no wait). */
     void finish();
+
+    /** The device's memory; {@code fit} keeps a dataset resident when it takes at most half. */
+    default long memoryBytes() {
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** The largest single tensor the device allows. */
+    default long maxAllocationBytes() {
+        return Integer.MAX_VALUE * 4L;
+    }
 
     // ---------------------------------------------------------------- element-wise and copies
 

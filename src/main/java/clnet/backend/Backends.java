@@ -1,28 +1,63 @@
 package clnet.backend;
 
 import clnet.backend.cpu.CpuBackend;
+import clnet.backend.opencl.ClDevice;
+import clnet.backend.opencl.OpenClBackend;
+import clnet.backend.opencl.OpenClException;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Opens a backend from a device name as the command line's {@code --device} takes it.
+ * Opens a backend from a device name, as the command line's {@code --device} takes it:
+ * <ul>
+ *   <li>{@code auto}: the first OpenCL GPU or accelerator; when the only OpenCL devices
+ *       are CPUs (or there are none), the CPU backend, which is faster there than an
+ *       OpenCL CPU runtime;</li>
+ *   <li>{@code cpu}: the CPU backend (EJML);</li>
+ *   <li>{@code opencl}: the first OpenCL device of any type;</li>
+ *   <li>{@code opencl:P:D}: platform P, device D, as {@code clnet devices} numbers them;</li>
+ *   <li>{@code gpu}: the first OpenCL GPU, or an error if there is none.</li>
+ * </ul>
  */
 public final class Backends {
     private Backends() {
     }
 
-    /** The device names understood by {@link #open}, for help texts. */
-    public static final String DEVICES_HELP = "auto, cpu";
+    public static final String DEVICES_HELP = "auto, cpu, opencl, opencl:P:D, gpu";
 
-    /**
-     * Opens {@code cpu} (the EJML backend) or {@code auto} (the best device available; for
-     * now the CPU backend).
-     */
+    private static final Pattern EXPLICIT = Pattern.compile("opencl:(\\d+):(\\d+)");
+
     public static Backend open(String device) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
+        Matcher m = EXPLICIT.matcher(d);
+        if (m.matches()) {
+            int p = Integer.parseInt(m.group(1));
+            int i = Integer.parseInt(m.group(2));
+            for (ClDevice c : devices()) {
+                if (c.platformIndex() == p && c.deviceIndex() == i) {
+                    return new OpenClBackend(c);
+                }
+            }
+            throw new IllegalArgumentException("no OpenCL device " + d + "; clnet devices lists them");
+        }
         return switch (d) {
-            case "auto", "cpu" -> new CpuBackend();
+            case "cpu" -> new CpuBackend();
+            case "auto" -> devices().stream().filter(c -> c.isGpu() || c.isAccelerator()).findFirst()
+                    .<Backend>map(OpenClBackend::new).orElseGet(CpuBackend::new);
+            case "opencl" -> new OpenClBackend(devices().stream().findFirst()
+                    .orElseThrow(() -> new OpenClException(OpenClException.NO_DRIVER)));
+            case "gpu" -> new OpenClBackend(devices().stream().filter(ClDevice::isGpu).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no OpenCL GPU found; clnet devices lists the"
+                            + " devices there are (--device opencl takes the first of any type)")));
             default -> throw new IllegalArgumentException("unknown device '" + device + "' (known: "
                     + DEVICES_HELP + ")");
         };
+    }
+
+    /** The OpenCL devices of this host; empty without a driver. */
+    public static List<ClDevice> devices() {
+        return ClDevice.all();
     }
 }

@@ -17,6 +17,7 @@ public final class FitOptions {
     private boolean shuffle = true;
     private Long seed;
     private int verbose = 1;
+    private Boolean dataOnDevice;
     private PrintStream out = System.out;
 
     public FitOptions epochs(int epochs) {
@@ -69,6 +70,20 @@ public final class FitOptions {
         }
         this.verbose = verbose;
         return this;
+    }
+
+    /**
+     * Whether the training data is uploaded to the device once (true) or streamed a batch at
+     * a time (false). By default (null) it is resident when it takes at most half of the
+     * device's memory.
+     */
+    public FitOptions dataOnDevice(Boolean onDevice) {
+        this.dataOnDevice = onDevice;
+        return this;
+    }
+
+    public Boolean dataOnDevice() {
+        return dataOnDevice;
     }
 
     /** Where progress goes (standard output by default). */

@@ -11,7 +11,7 @@ import clnet.tensor.Shape;
  * rows, itself in the backend) from which batches are gathered on the device. Shuffling
  * an epoch uploads the new order, 4 bytes a sample, and nothing else.
  */
-final class ResidentDataset implements AutoCloseable {
+final class ResidentDataset implements BatchSource {
     private final Backend backend;
     private final Tensor x;
     private final Tensor y;
@@ -47,16 +47,18 @@ final class ResidentDataset implements AutoCloseable {
         setOrder(identity);
     }
 
-    int size() {
+    @Override
+    public int size() {
         return size;
     }
 
-    void setOrder(int[] permutation) {
+    @Override
+    public void setOrder(int[] permutation) {
         backend.upload(permutation, order);
     }
 
-    /** Fills {@code xb} (and {@code yb}) with the rows at positions start.. of the order. */
-    void batch(int start, Tensor xb, Tensor yb) {
+    @Override
+    public void batch(int start, Tensor xb, Tensor yb) {
         backend.gatherRows(x, order, start, xb);
         if (yb != null) {
             backend.gatherRows(y, order, start, yb);

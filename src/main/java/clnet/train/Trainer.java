@@ -63,8 +63,8 @@ public final class Trainer {
         PrintStream out = options.out();
         boolean dynamic = options.verbose() == 1 && Progbar.isTerminal(out);
 
-        try (ResidentDataset train = new ResidentDataset(backend, trainX, trainY);
-             ResidentDataset val = valX == null ? null : new ResidentDataset(backend, valX, valY);
+        try (BatchSource train = BatchSource.of(backend, trainX, trainY, options.dataOnDevice());
+             BatchSource val = valX == null ? null : BatchSource.of(backend, valX, valY, options.dataOnDevice());
              Tensor xb = backend.alloc(batch, trainX.cols());
              Tensor yb = backend.alloc(batch, trainY.cols());
              Tensor metrics = backend.alloc(1, 4)) {
@@ -118,7 +118,7 @@ public final class Trainer {
         checkTargets("y", y);
         Backend backend = model.backend();
         int batch = Math.min(batchSize, x.rows());
-        try (ResidentDataset data = new ResidentDataset(backend, x, y);
+        try (BatchSource data = BatchSource.of(backend, x, y, null);
              Tensor xb = backend.alloc(batch, x.cols());
              Tensor yb = backend.alloc(batch, y.cols());
              Tensor metrics = backend.alloc(1, 4)) {
@@ -138,7 +138,7 @@ public final class Trainer {
     }
 
     /** Forward passes over all of {@code data} in order, summing into metrics[slot], [slot + 1]. */
-    private void runBatches(ResidentDataset data, Tensor xb, Tensor yb, Tensor metrics, int slot) {
+    private void runBatches(BatchSource data, Tensor xb, Tensor yb, Tensor metrics, int slot) {
         int batch = xb.rows();
         for (int start = 0; start < data.size(); start += batch) {
             int rows = Math.min(batch, data.size() - start);
@@ -159,7 +159,7 @@ public final class Trainer {
         int outputs = model.outputFeatures();
         float[] result = new float[x.rows() * outputs];
         float[] chunk = new float[batch * outputs];
-        try (ResidentDataset data = new ResidentDataset(backend, x, null);
+        try (BatchSource data = BatchSource.of(backend, x, null, null);
              Tensor xb = backend.alloc(batch, x.cols())) {
             for (int start = 0; start < x.rows(); start += batch) {
                 int rows = Math.min(batch, x.rows() - start);

@@ -1,0 +1,81 @@
+// Activations and their derivatives. The kind numbers are the ordinals of
+// clnet.ops.Activation.Kind; alpha is leaky ReLU's negative slope.
+#define LINEAR 0
+#define SIGMOID 1
+#define TANH 2
+#define RELU 3
+#define LEAKY_RELU 4
+#define ARCTAN 5
+
+// 1 / (1 + e^-z), written so that neither branch overflows
+inline float sigmoid(const float z) {
+    if (z >= 0.0f) return 1.0f / (1.0f + exp(-z));
+    const float e = exp(z);
+    return e / (1.0f + e);
+}
+
+__kernel void activation_forward(const int kind, const float alpha, __global const float* z,
+                                 __global float* a, const int n) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float v = z[i];
+    float r;
+    switch (kind) {
+        case SIGMOID: r = sigmoid(v); break;
+        case TANH: r = tanh(v); break;
+        case RELU: r = fmax(v, 0.0f); break;
+        case LEAKY_RELU: r = v > 0.0f ? v : alpha * v; break;
+        case ARCTAN: r = atan(v); break;
+        default: r = v; break;
+    }
+    a[i] = r;
+}
+
+// dZ = dA * f'(z); sigmoid and tanh use a = f(z), the others z. The derivative at 0 is
+// taken as 0 for relu and as the slope for leaky relu, as TensorFlow does.
+__kernel void activation_backward(const int kind, const float alpha, __global const float* z,
+                                  __global const float* a, __global const float* dA,
+                                  __global float* dZ, const int n) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float d = dA[i];
+    float r;
+    switch (kind) {
+        case SIGMOID: r = d * a[i] * (1.0f - a[i]); break;
+        case TANH: r = d * (1.0f - a[i] * a[i]); break;
+        case RELU: r = z[i] > 0.0f ? d : 0.0f; break;
+        case LEAKY_RELU: r = z[i] > 0.0f ? d : alpha * d; break;
+        case ARCTAN: r = d / (1.0f + z[i] * z[i]); break;
+        default: r = d; break;
+    }
+    dZ[i] = r;
+}
+
+// a = e^(z - max) / sum e^(z - max), one work-item per row: the max keeps exp from
+// overflowing, and rows of a classifier's output are short.
+__kernel void softmax_forward(__global const float* z, __global float* a, const int rows, const int cols) {
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    const int base = r * cols;
+    float m = -INFINITY;
+    for (int j = 0; j < cols; j++) m = fmax(m, z[base + j]);
+    float sum = 0.0f;
+    for (int j = 0; j < cols; j++) {
+        const float e = exp(z[base + j] - m);
+        a[base + j] = e;
+        sum += e;
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j < cols; j++) a[base + j] *= inv;
+}
+
+// dZ = a * (dA - sum_j dA_j a_j), the softmax Jacobian applied row by row
+__kernel void softmax_backward(__global const float* a, __global const float* dA, __global float* dZ,
+                               const int rows, const int cols) {
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    const int base = r * cols;
+    float dot = 0.0f;
+    for (int j = 0; j < cols; j++) dot += dA[base + j] * a[base + j];
+    for (int j = 0; j < cols; j++) dZ[base + j] = a[base + j] * (dA[base + j] - dot);
+}

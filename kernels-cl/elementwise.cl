@@ -1,0 +1,48 @@
+// Element-wise ops and copies. Every buffer is a row-major matrix starting at offset 0;
+// n is its number of elements. One work-item per element; the global size is exactly n.
+
+__kernel void fill(__global float* t, const int n, const float value) {
+    const int i = get_global_id(0);
+    if (i < n) t[i] = value;
+}
+
+__kernel void copy(__global const float* src, __global float* dst, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) dst[i] = src[i];
+}
+
+// y += alpha * x
+__kernel void axpy(const int n, const float alpha, __global const float* x, __global float* y) {
+    const int i = get_global_id(0);
+    if (i < n) y[i] += alpha * x[i];
+}
+
+// z[r, j] += bias[j]; global size (cols, rows)
+__kernel void add_row_vector(__global float* z, __global const float* bias, const int rows, const int cols) {
+    const int j = get_global_id(0);
+    const int r = get_global_id(1);
+    if (j < cols && r < rows) z[r * cols + j] += bias[j];
+}
+
+// dst[r, :] = src[order[start + r], :]; global size (cols, rows). The host checked the
+// range of start; an index outside [0, srcRows) leaves the row untouched rather than
+// reading out of bounds.
+__kernel void gather_rows(__global const float* src, const int srcRows, __global const int* order,
+                          const int start, __global float* dst, const int rows, const int cols) {
+    const int j = get_global_id(0);
+    const int r = get_global_id(1);
+    if (j >= cols || r >= rows) return;
+    const int from = order[start + r];
+    if (from >= 0 && from < srcRows) dst[r * cols + j] = src[from * cols + j];
+}
+
+// out[j] = alpha * sum_r x[r, j]: bias gradients. One work-item per column, summing down
+// the rows in order, so neighbouring work-items read neighbouring addresses.
+__kernel void sum_rows(const float alpha, __global const float* x, __global float* out,
+                       const int rows, const int cols) {
+    const int j = get_global_id(0);
+    if (j >= cols) return;
+    float s = 0.0f;
+    for (int r = 0; r < rows; r++) s += x[r * cols + j];
+    out[j] = alpha * s;
+}

@@ -1,0 +1,153 @@
+// Losses, their gradients and the accuracy count. The kind numbers are the ordinals of
+// clnet.ops.Loss and clnet.ops.Accuracy. Targets are one-hot rows, or for the sparse
+// kinds one column of class indices. See clnet.ops.Loss for the formulas (Keras's).
+#define CATEGORICAL_CROSSENTROPY 0
+#define SPARSE_CATEGORICAL_CROSSENTROPY 1
+#define BINARY_CROSSENTROPY 2
+#define MEAN_SQUARED_ERROR 3
+#define MEAN_ABSOLUTE_ERROR 4
+
+#define ACC_CATEGORICAL 0
+#define ACC_SPARSE_CATEGORICAL 1
+#define ACC_BINARY 2
+
+#define EPSILON 1e-7f
+
+// RED_WG, the work-group size of the single-group reductions, is set by the host to a
+// power of two the device allows.
+#ifndef RED_WG
+#define RED_WG 256
+#endif
+
+inline float clip_p(const float p) { return fmin(fmax(p, EPSILON), 1.0f - EPSILON); }
+inline int inside(const float p) { return p > EPSILON && p < 1.0f - EPSILON; }
+
+inline float row_sum(__global const float* p, const int base, const int cols) {
+    float s = 0.0f;
+    for (int j = 0; j < cols; j++) s += p[base + j];
+    return s;
+}
+
+inline float sample_loss(const int kind, __global const float* p, __global const float* y,
+                         const int r, const int cols) {
+    const int base = r * cols;
+    float l = 0.0f;
+    if (kind == CATEGORICAL_CROSSENTROPY || kind == SPARSE_CATEGORICAL_CROSSENTROPY) {
+        const float s = row_sum(p, base, cols);
+        if (kind == SPARSE_CATEGORICAL_CROSSENTROPY) {
+            return -log(clip_p(p[base + (int) y[r]] / s));
+        }
+        for (int j = 0; j < cols; j++) {
+            const float t = y[base + j];
+            if (t != 0.0f) l -= t * log(clip_p(p[base + j] / s));
+        }
+        return l;
+    }
+    for (int j = 0; j < cols; j++) {
+        const float pj = p[base + j];
+        const float t = y[base + j];
+        if (kind == BINARY_CROSSENTROPY) {
+            const float c = clip_p(pj);
+            l -= t * log(c) + (1.0f - t) * log(1.0f - c);
+        } else if (kind == MEAN_SQUARED_ERROR) {
+            l += (pj - t) * (pj - t);
+        } else {
+            l += fabs(pj - t);
+        }
+    }
+    return l / cols;
+}
+
+inline int argmax(__global const float* v, const int base, const int n) {
+    int best = 0;
+    for (int j = 1; j < n; j++) if (v[base + j] > v[base + best]) best = j;
+    return best;
+}
+
+inline float sample_correct(const int kind, __global const float* p, __global const float* y,
+                            const int r, const int cols) {
+    const int base = r * cols;
+    if (kind == ACC_CATEGORICAL) return argmax(p, base, cols) == argmax(y, base, cols) ? 1.0f : 0.0f;
+    if (kind == ACC_SPARSE_CATEGORICAL) return argmax(p, base, cols) == (int) y[r] ? 1.0f : 0.0f;
+    int agree = 0;
+    for (int j = 0; j < cols; j++) agree += (p[base + j] > 0.5f) == (y[base + j] > 0.5f);
+    return (float) agree / cols;
+}
+
+// Sums the partial values of a work-group into acc[slot]. Called by every work-item.
+inline void reduce_into(__local float* part, float v, __global float* acc, const int slot) {
+    const int lid = get_local_id(0);
+    part[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = RED_WG / 2; s > 0; s >>= 1) {
+        if (lid < s) part[lid] += part[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) acc[slot] += part[0];
+}
+
+// acc[slot] += sum over rows of the per-sample loss. One work-group of RED_WG items.
+__kernel void loss_sum(const int kind, __global const float* p, __global const float* y,
+                       const int rows, const int cols, __global float* acc, const int slot) {
+    __local float part[RED_WG];
+    float v = 0.0f;
+    for (int r = get_local_id(0); r < rows; r += RED_WG) v += sample_loss(kind, p, y, r, cols);
+    reduce_into(part, v, acc, slot);
+}
+
+// acc[slot] += number of correct predictions. One work-group of RED_WG items.
+__kernel void count_correct(const int kind, __global const float* p, __global const float* y,
+                            const int rows, const int cols, __global float* acc, const int slot) {
+    __local float part[RED_WG];
+    float v = 0.0f;
+    for (int r = get_local_id(0); r < rows; r += RED_WG) v += sample_correct(kind, p, y, r, cols);
+    reduce_into(part, v, acc, slot);
+}
+
+// g = scale * d(per-sample loss)/dp, one work-item per row (the cross-entropies need the
+// row sum). For the cross-entropies, with q = p / S, S = sum p and h_j = dl/dq_j (zero
+// where q_j is clipped): dl/dp_k = (h_k - sum_j h_j q_j) / S.
+__kernel void loss_gradient(const int kind, __global const float* p, __global const float* y,
+                            const float scale, __global float* g, const int rows, const int cols) {
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    const int base = r * cols;
+    if (kind == CATEGORICAL_CROSSENTROPY || kind == SPARSE_CATEGORICAL_CROSSENTROPY) {
+        const int sparse = kind == SPARSE_CATEGORICAL_CROSSENTROPY;
+        const float s = row_sum(p, base, cols);
+        float dot = 0.0f;
+        for (int j = 0; j < cols; j++) {
+            const float t = sparse ? ((int) y[r] == j ? 1.0f : 0.0f) : y[base + j];
+            const float q = p[base + j] / s;
+            const float h = (t != 0.0f && inside(q)) ? -t / q : 0.0f;
+            g[base + j] = h;
+            dot += h * q;
+        }
+        for (int j = 0; j < cols; j++) g[base + j] = scale * (g[base + j] - dot) / s;
+        return;
+    }
+    for (int j = 0; j < cols; j++) {
+        const float pj = p[base + j];
+        const float t = y[base + j];
+        float d;
+        if (kind == BINARY_CROSSENTROPY) {
+            d = inside(pj) ? scale * (-t / pj + (1.0f - t) / (1.0f - pj)) / cols : 0.0f;
+        } else if (kind == MEAN_SQUARED_ERROR) {
+            d = scale * 2.0f * (pj - t) / cols;
+        } else {
+            d = scale * sign(pj - t) / cols;
+        }
+        g[base + j] = d;
+    }
+}
+
+// dZ = scale * (p - y): cross-entropy taken through the softmax that made p. Global size
+// (cols, rows).
+__kernel void softmax_xent_gradient(__global const float* p, __global const float* y, const int sparse,
+                                    const float scale, __global float* g, const int rows, const int cols) {
+    const int j = get_global_id(0);
+    const int r = get_global_id(1);
+    if (j >= cols || r >= rows) return;
+    const float t = sparse ? ((int) y[r] == j ? 1.0f : 0.0f) : y[r * cols + j];
+    g[r * cols + j] = scale * (p[r * cols + j] - t);
+}

@@ -1,0 +1,607 @@
+package clnet.backend.opencl;
+
+import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_FALSE;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
+import static org.jocl.CL.CL_TRUE;
+import static org.jocl.CL.clBuildProgram;
+import static org.jocl.CL.clCreateBuffer;
+import static org.jocl.CL.clCreateCommandQueue;
+import static org.jocl.CL.clCreateContext;
+import static org.jocl.CL.clCreateKernel;
+import static org.jocl.CL.clCreateProgramWithSource;
+import static org.jocl.CL.clEnqueueNDRangeKernel;
+import static org.jocl.CL.clEnqueueReadBuffer;
+import static org.jocl.CL.clEnqueueWriteBuffer;
+import static org.jocl.CL.clFinish;
+import static org.jocl.CL.clGetProgramBuildInfo;
+import static org.jocl.CL.clReleaseCommandQueue;
+import static org.jocl.CL.clReleaseContext;
+import static org.jocl.CL.clReleaseEvent;
+import static org.jocl.CL.clReleaseKernel;
+import static org.jocl.CL.clReleaseMemObject;
+import static org.jocl.CL.clReleaseProgram;
+import static org.jocl.CL.clWaitForEvents;
+
+import clnet.backend.Backend;
+import clnet.backend.DType;
+import clnet.backend.ShapeChecks;
+import clnet.backend.Tensor;
+import clnet.ops.Accuracy;
+import clnet.ops.Activation;
+import clnet.ops.Loss;
+import clnet.tensor.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+
+/**
+ * The OpenCL backend: every op of {@link Backend} as a kernel from {@code kernels-cl/}, on
+ * one device, through one in-order command queue.
+ *
+ * <p>The kernel files are compiled once, when the backend opens, each as its own program
+ * so that a compiler error points at the right file and line. Ops only enqueue work;
+ * {@link #download} is the one call that waits for the device. Small uploads go through
+ * two direct staging buffers used in turn (double buffering): the copy to the device runs
+ * while the host prepares the next one, and a staging buffer is reused only when its
+ * previous copy has completed.
+ */
+public final class OpenClBackend implements Backend {
+    /** The kernel files, in {@code kernels-cl/} in the source tree and the jar. */
+    public static final List<String> KERNEL_FILES =
+            List.of("elementwise.cl", "activations.cl", "losses.cl", "optimizers.cl", "gemm.cl");
+
+    /** Uploads at least this large are written straight from the Java array, blocking. */
+    private static final long STAGED_UPLOAD_LIMIT = 8L << 20;
+
+    private final ClDevice device;
+    private final GemmConfig gemm;
+    private final int reduceWorkGroup;
+    private cl_context context;
+    private cl_command_queue queue;
+    private final List<cl_program> programs = new ArrayList<>();
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final Staging[] staging = {new Staging(), new Staging()};
+    private int nextStaging;
+    /** Open buffers: freed on close() if their owners did not free them first. */
+    private final java.util.Set<ClTensor> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private long liveBytes;
+
+    /** A direct buffer for asynchronous uploads and the event of its last copy. */
+    private static final class Staging {
+        ByteBuffer buffer;
+        cl_event pending;
+    }
+
+    public OpenClBackend(ClDevice device) {
+        this(device, GemmConfig.forDevice(device));
+    }
+
+    public OpenClBackend(ClDevice device, GemmConfig gemm) {
+        this.device = device;
+        this.gemm = gemm;
+        this.reduceWorkGroup = (int) Math.min(256, Integer.highestOneBit((int) Math.min(device.maxWorkGroupSize(),
+                1 << 30)));
+        CL.setExceptionsEnabled(true);
+        try {
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
+            context = clCreateContext(props, 1, new cl_device_id[] {device.device()}, null, null, null);
+            queue = clCreateCommandQueue(context, device.device(), 0, null);
+            String options = gemm.defines() + " -DRED_WG=" + reduceWorkGroup;
+            for (String file : KERNEL_FILES) {
+                cl_program program = buildProgram(file, kernelSource(file), options);
+                programs.add(program);
+                for (String name : kernelNames(file)) {
+                    kernels.put(name, clCreateKernel(program, name, null));
+                }
+            }
+        } catch (CLException e) {
+            close();
+            throw OpenClException.of(e, "opening " + device.id());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The kernels a file defines; checked against the file when the backend opens. */
+    private static List<String> kernelNames(String file) {
+        return switch (file) {
+            case "elementwise.cl" -> List.of("fill", "copy", "axpy", "add_row_vector", "gather_rows", "sum_rows");
+            case "activations.cl" -> List.of("activation_forward", "activation_backward", "softmax_forward",
+                    "softmax_backward");
+            case "losses.cl" -> List.of("loss_sum", "count_correct", "loss_gradient", "softmax_xent_gradient");
+            case "optimizers.cl" -> List.of("sgd_step", "rmsprop_step", "adam_step");
+            case "gemm.cl" -> List.of("gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
+            default -> throw new IllegalArgumentException(file);
+        };
+    }
+
+    /** A kernel file's text, from the classpath ({@code /kernels-cl/NAME}). */
+    public static String kernelSource(String file) {
+        try (InputStream in = OpenClBackend.class.getResourceAsStream("/kernels-cl/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel file kernels-cl/" + file + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Compiles one kernel file for this device. On failure the exception carries the
+     * compiler's log, its source references rewritten to {@code file}.
+     */
+    public cl_program buildProgram(String file, String source, String options) {
+        cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
+        try {
+            clBuildProgram(program, 1, new cl_device_id[] {device.device()}, options, null, null);
+            return program;
+        } catch (CLException e) {
+            String log = buildLog(program);
+            clReleaseProgram(program);
+            throw new KernelBuildException(file, device.name(), rewriteSourceNames(log, file), e.getStatus());
+        }
+    }
+
+    private String buildLog(cl_program program) {
+        try {
+            long[] size = new long[1];
+            clGetProgramBuildInfo(program, device.device(), CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] b = new byte[(int) size[0]];
+            clGetProgramBuildInfo(program, device.device(), CL_PROGRAM_BUILD_LOG, b.length, Pointer.to(b), null);
+            int n = b.length;
+            while (n > 0 && b[n - 1] == 0) {
+                n--;
+            }
+            return new String(b, 0, n, StandardCharsets.UTF_8).strip();
+        } catch (CLException e) {
+            return "(no build log: " + CL.stringFor_errorCode(e.getStatus()) + ")";
+        }
+    }
+
+    /** Compilers call the source "<source>", "input.cl" or a temp path; name the real file. */
+    static String rewriteSourceNames(String log, String file) {
+        return log.replaceAll("(?m)^(?:<source>|<built-in>|input\\.cl|\\S*/[^/\\s:]+\\.cl|[^\\s:]+\\.cl)(?=:\\d+)",
+                file);
+    }
+
+    @Override
+    public String name() {
+        return device.id();
+    }
+
+    @Override
+    public String description() {
+        return device.id() + " " + device.name() + " (" + device.platformName() + ", " + device.type() + ", "
+                + device.computeUnits() + " compute units, " + ClDevice.bytes(device.globalMemBytes()) + ")";
+    }
+
+    public ClDevice device() {
+        return device;
+    }
+
+    @Override
+    public long memoryBytes() {
+        return device.globalMemBytes();
+    }
+
+    @Override
+    public long maxAllocationBytes() {
+        return device.maxAllocBytes();
+    }
+
+    public GemmConfig gemmConfig() {
+        return gemm;
+    }
+
+    /** Buffers allocated and not yet freed, for leak checks. */
+    public synchronized long liveBuffers() {
+        return live.size();
+    }
+
+    public synchronized long liveBytes() {
+        return liveBytes;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor alloc(Shape shape, DType dtype) {
+        long bytes = Math.max(4L, (long) shape.size() * dtype.bytes());
+        if (bytes > device.maxAllocBytes() || liveBytes + bytes > device.globalMemBytes()) {
+            throw new OpenClException(String.format(
+                    "out of device memory: a %s tensor %s needs %s; %s allows at most %s per buffer and has %s"
+                            + " of global memory, %s of it already held by clnet", dtype, shape, ClDevice.bytes(bytes),
+                    device.id(), ClDevice.bytes(device.maxAllocBytes()), ClDevice.bytes(device.globalMemBytes()),
+                    ClDevice.bytes(liveBytes)), CL.CL_MEM_OBJECT_ALLOCATION_FAILURE, null);
+        }
+        cl_mem mem;
+        try {
+            mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+        } catch (CLException e) {
+            throw OpenClException.of(e, "allocating " + ClDevice.bytes(bytes) + " for a tensor " + shape);
+        }
+        ClTensor t = new ClTensor(this, shape, dtype, mem);
+        synchronized (this) {
+            live.add(t);
+            liveBytes += bytes;
+        }
+        if (shape.size() > 0) {
+            // zero-filled, as the interface promises (an int 0 is float 0.0's bit pattern)
+            run("fill", new long[] {shape.size()}, null, mem, shape.size(), 0f);
+        }
+        return t;
+    }
+
+    synchronized void release(ClTensor t, cl_mem mem) {
+        if (live.remove(t)) {
+            clReleaseMemObject(mem);
+            liveBytes -= Math.max(4L, t.bytes());
+        }
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst) {
+        ClTensor d = mine(dst, DType.FLOAT32);
+        ShapeChecks.length(src.length, d);
+        int n = d.size();
+        if (n == 0) {
+            return;
+        }
+        try {
+            if (4L * n >= STAGED_UPLOAD_LIMIT) {
+                clEnqueueWriteBuffer(queue, d.mem(), CL_TRUE, 0, 4L * n, Pointer.to(src), 0, null, null);
+            } else {
+                ByteBuffer b = stage(4 * n);
+                b.asFloatBuffer().put(src, 0, n);
+                enqueueStaged(d, b, 4L * n);
+            }
+        } catch (CLException e) {
+            throw OpenClException.of(e, "uploading a tensor " + d.shape());
+        }
+    }
+
+    @Override
+    public void upload(int[] src, Tensor dst) {
+        ClTensor d = mine(dst, DType.INT32);
+        ShapeChecks.length(src.length, d);
+        int n = d.size();
+        if (n == 0) {
+            return;
+        }
+        try {
+            if (4L * n >= STAGED_UPLOAD_LIMIT) {
+                clEnqueueWriteBuffer(queue, d.mem(), CL_TRUE, 0, 4L * n, Pointer.to(src), 0, null, null);
+            } else {
+                ByteBuffer b = stage(4 * n);
+                b.asIntBuffer().put(src, 0, n);
+                enqueueStaged(d, b, 4L * n);
+            }
+        } catch (CLException e) {
+            throw OpenClException.of(e, "uploading a tensor " + d.shape());
+        }
+    }
+
+    /** The next staging buffer, once its previous copy is done, with room for {@code bytes}. */
+    private ByteBuffer stage(int bytes) {
+        Staging s = staging[nextStaging];
+        if (s.pending != null) {
+            clWaitForEvents(1, new cl_event[] {s.pending});
+            clReleaseEvent(s.pending);
+            s.pending = null;
+        }
+        if (s.buffer == null || s.buffer.capacity() < bytes) {
+            s.buffer = ByteBuffer.allocateDirect(Math.max(bytes, 64 << 10)).order(ByteOrder.nativeOrder());
+        }
+        s.buffer.clear();
+        return s.buffer;
+    }
+
+    private void enqueueStaged(ClTensor d, ByteBuffer b, long bytes) {
+        Staging s = staging[nextStaging];
+        cl_event event = new cl_event();
+        clEnqueueWriteBuffer(queue, d.mem(), CL_FALSE, 0, bytes, Pointer.to(b), 0, null, event);
+        s.pending = event;
+        nextStaging = 1 - nextStaging;
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        ClTensor s = mine(src, DType.FLOAT32);
+        ShapeChecks.length(dst.length, s);
+        if (s.size() == 0) {
+            return;
+        }
+        try {
+            clEnqueueReadBuffer(queue, s.mem(), CL_TRUE, 0, 4L * s.size(), Pointer.to(dst), 0, null, null);
+        } catch (CLException e) {
+            throw OpenClException.of(e, "reading a tensor " + s.shape() + " back from the device");
+        }
+    }
+
+    @Override
+    public void finish() {
+        try {
+            clFinish(queue);
+        } catch (CLException e) {
+            throw OpenClException.of(e, "waiting for the device");
+        }
+    }
+
+    // ---------------------------------------------------------------- element-wise and copies
+
+    @Override
+    public void fill(Tensor t, float value) {
+        ClTensor c = mine(t, DType.FLOAT32);
+        elementwise("fill", c.size(), c.mem(), c.size(), value);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        ShapeChecks.sameSize("copy", src, dst);
+        elementwise("copy", src.size(), floats(src), floats(dst), src.size());
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        ShapeChecks.sameSize("axpy", x, y);
+        elementwise("axpy", x.size(), x.size(), alpha, floats(x), floats(y));
+    }
+
+    @Override
+    public void gatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
+        ShapeChecks.gather(src, indices, start, dst);
+        grid("gather_rows", dst.cols(), dst.rows(), floats(src), src.rows(), mine(indices, DType.INT32).mem(), start,
+                floats(dst), dst.rows(), dst.cols());
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        int[] mnk = ShapeChecks.gemm(transA, transB, a, b, c);
+        int m = mnk[0];
+        int n = mnk[1];
+        int k = mnk[2];
+        if (m == 0 || n == 0) {
+            return;
+        }
+        String kernel = "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+        run(kernel, gemm.global(m, n), gemm.local(), m, n, k, alpha, floats(a), floats(b), beta, floats(c));
+    }
+
+    @Override
+    public void addRowVector(Tensor z, Tensor bias) {
+        ShapeChecks.rowVector("addRowVector", bias, z.cols());
+        grid("add_row_vector", z.cols(), z.rows(), floats(z), floats(bias), z.rows(), z.cols());
+    }
+
+    @Override
+    public void sumRows(float alpha, Tensor x, Tensor out) {
+        ShapeChecks.rowVector("sumRows", out, x.cols());
+        elementwise("sum_rows", x.cols(), alpha, floats(x), floats(out), x.rows(), x.cols());
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    @Override
+    public void activationForward(Activation f, Tensor z, Tensor a) {
+        ShapeChecks.sameShape("activationForward", z, a);
+        if (f.kind() == Activation.Kind.SOFTMAX) {
+            elementwise("softmax_forward", z.rows(), floats(z), floats(a), z.rows(), z.cols());
+        } else {
+            elementwise("activation_forward", z.size(), f.kind().ordinal(), f.alpha(), floats(z), floats(a), z.size());
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
+        ShapeChecks.sameShape("activationBackward", z, a);
+        ShapeChecks.sameShape("activationBackward", z, dA);
+        ShapeChecks.sameShape("activationBackward", z, dZ);
+        if (f.kind() == Activation.Kind.SOFTMAX) {
+            elementwise("softmax_backward", z.rows(), floats(a), floats(dA), floats(dZ), z.rows(), z.cols());
+        } else {
+            elementwise("activation_backward", z.size(), f.kind().ordinal(), f.alpha(), floats(z), floats(a),
+                    floats(dA), floats(dZ), z.size());
+        }
+    }
+
+    // ---------------------------------------------------------------- losses and metrics
+
+    @Override
+    public void lossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
+        ShapeChecks.target(loss, p, y);
+        ShapeChecks.slot(acc, slot);
+        reduce("loss_sum", loss.ordinal(), floats(p), floats(y), p.rows(), p.cols(), floats(acc), slot);
+    }
+
+    @Override
+    public void lossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
+        ShapeChecks.target(loss, p, y);
+        ShapeChecks.sameShape("lossGradient", p, dP);
+        elementwise("loss_gradient", p.rows(), loss.ordinal(), floats(p), floats(y), scale, floats(dP), p.rows(),
+                p.cols());
+    }
+
+    @Override
+    public void softmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ) {
+        ShapeChecks.target(sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY, p, y);
+        ShapeChecks.sameShape("softmaxCrossEntropyGradient", p, dZ);
+        grid("softmax_xent_gradient", p.cols(), p.rows(), floats(p), floats(y), sparse ? 1 : 0, scale, floats(dZ),
+                p.rows(), p.cols());
+    }
+
+    @Override
+    public void countCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
+        ShapeChecks.target(accuracy, p, y);
+        ShapeChecks.slot(acc, slot);
+        reduce("count_correct", accuracy.ordinal(), floats(p), floats(y), p.rows(), p.cols(), floats(acc), slot);
+    }
+
+    // ---------------------------------------------------------------- optimizer updates
+
+    @Override
+    public void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
+        ShapeChecks.sameSize("sgdStep", w, g);
+        if (v != null) {
+            ShapeChecks.sameSize("sgdStep", w, v);
+        }
+        cl_mem wm = floats(w);
+        elementwise("sgd_step", w.size(), wm, floats(g), v == null ? wm : floats(v), w.size(), lr, momentum,
+                nesterov ? 1 : 0, v == null ? 0 : 1);
+    }
+
+    @Override
+    public void rmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
+        ShapeChecks.sameSize("rmspropStep", w, g);
+        ShapeChecks.sameSize("rmspropStep", w, v);
+        if (mom != null) {
+            ShapeChecks.sameSize("rmspropStep", w, mom);
+        }
+        cl_mem vm = floats(v);
+        elementwise("rmsprop_step", w.size(), floats(w), floats(g), vm, mom == null ? vm : floats(mom), w.size(), lr,
+                rho, momentum, eps, mom == null ? 0 : 1);
+    }
+
+    @Override
+    public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
+        ShapeChecks.sameSize("adamStep", w, g);
+        ShapeChecks.sameSize("adamStep", w, m);
+        ShapeChecks.sameSize("adamStep", w, v);
+        elementwise("adam_step", w.size(), floats(w), floats(g), floats(m), floats(v), w.size(), alpha, beta1, beta2,
+                eps);
+    }
+
+    // ---------------------------------------------------------------- launching
+
+    /** A 1-D launch of n work-items, the work-group left to the runtime. */
+    private void elementwise(String kernel, int n, Object... args) {
+        if (n > 0) {
+            run(kernel, new long[] {n}, null, args);
+        }
+    }
+
+    /** A 2-D launch over (cols, rows). */
+    private void grid(String kernel, int cols, int rows, Object... args) {
+        if (cols > 0 && rows > 0) {
+            run(kernel, new long[] {cols, rows}, null, args);
+        }
+    }
+
+    /** One work-group of the reduction size. */
+    private void reduce(String kernel, Object... args) {
+        run(kernel, new long[] {reduceWorkGroup}, new long[] {reduceWorkGroup}, args);
+    }
+
+    private void run(String name, long[] global, long[] local, Object... args) {
+        cl_kernel k = kernels.get(name);
+        if (k == null) {
+            throw new IllegalStateException(closed() ? "the OpenCL backend is closed" : "no kernel " + name);
+        }
+        try {
+            for (int i = 0; i < args.length; i++) {
+                Object a = args[i];
+                if (a instanceof cl_mem m) {
+                    CL.clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+                } else if (a instanceof Integer v) {
+                    CL.clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                } else if (a instanceof Float v) {
+                    CL.clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                } else {
+                    throw new IllegalArgumentException("kernel argument of type " + a.getClass());
+                }
+            }
+            clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            String what = "running kernel " + name + " (global " + java.util.Arrays.toString(global)
+                    + (local == null ? "" : ", local " + java.util.Arrays.toString(local)) + ") on " + device.id();
+            throw OpenClException.of(e, what);
+        }
+    }
+
+    private boolean closed() {
+        return context == null;
+    }
+
+    private ClTensor mine(Tensor t, DType dtype) {
+        if (!(t instanceof ClTensor c) || c.owner() != this) {
+            throw new IllegalArgumentException("tensor of another backend: " + t);
+        }
+        if (c.dtype() != dtype) {
+            throw new IllegalArgumentException("expected a " + dtype + " tensor, got " + t);
+        }
+        return c;
+    }
+
+    private cl_mem floats(Tensor t) {
+        return mine(t, DType.FLOAT32).mem();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public synchronized void close() {
+        if (context == null) {
+            return;
+        }
+        try {
+            if (queue != null) {
+                clFinish(queue);
+            }
+        } catch (CLException e) {
+            // closing anyway; the device is past caring
+        }
+        for (Staging s : staging) {
+            if (s.pending != null) {
+                clReleaseEvent(s.pending);
+                s.pending = null;
+            }
+            s.buffer = null;
+        }
+        for (cl_kernel k : kernels.values()) {
+            clReleaseKernel(k);
+        }
+        kernels.clear();
+        for (cl_program p : programs) {
+            clReleaseProgram(p);
+        }
+        programs.clear();
+        if (queue != null) {
+            clReleaseCommandQueue(queue);
+            queue = null;
+        }
+        // A buffer holds its context alive, so the ones left open are freed here; their
+        // own close() then finds them gone and does nothing.
+        for (ClTensor t : live) {
+            clReleaseMemObject(t.mem());
+        }
+        live.clear();
+        liveBytes = 0;
+        clReleaseContext(context);
+        context = null;
+    }
+}

@@ -1,0 +1,46 @@
+package clnet.cli;
+
+import clnet.backend.Backend;
+import clnet.backend.cpu.CpuBackend;
+import clnet.verify.BackendVerifier;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code clnet verify}: every op of a device against the CPU oracle, and one training step
+ * per optimizer, so a new GPU host can be trusted before a long run.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Check a device's results op by op against the CPU backend; exit 1 if any differs"
+                + " beyond tolerance.")
+final class VerifyCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--device", defaultValue = "opencl", paramLabel = "DEVICE",
+            description = "The device to check: opencl, opencl:P:D, gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+        PrintStream out = main.out;
+        DeviceOption d = new DeviceOption();
+        d.device = device;
+        try (CpuBackend oracle = new CpuBackend(); Backend candidate = d.open(out)) {
+            List<BackendVerifier.Check> checks = new BackendVerifier(oracle, candidate, seed)
+                    .onCheck(c -> out.println(c.line()))
+                    .runAll();
+            long failed = checks.stream().filter(c -> !c.passed()).count();
+            out.printf(Locale.ROOT, "%d checks, %d failed%n", checks.size(), failed);
+            return failed == 0 ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,408 @@
+package clnet.verify;
+
+import clnet.backend.Backend;
+import clnet.backend.DType;
+import clnet.backend.Tensor;
+
+import clnet.nn.Dense;
+import clnet.nn.Parameter;
+import clnet.nn.Sequential;
+import clnet.ops.Accuracy;
+import clnet.ops.Activation;
+import clnet.ops.Loss;
+import clnet.optim.Adam;
+import clnet.optim.Optimizer;
+import clnet.optim.RMSprop;
+import clnet.optim.SGD;
+import clnet.tensor.HostTensor;
+import clnet.tensor.Rng;
+import clnet.tensor.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Runs every op of a candidate backend against the CPU oracle on the same random inputs
+ * and compares the results element by element: |candidate - oracle| <= atol + rtol *
+ * |oracle|. Behind {@code clnet verify} (is this driver computing correctly?) and the
+ * differential tests.
+ *
+ * <p>Tolerances: element-wise arithmetic agrees to a few float32 ulps; exp, log, tanh and
+ * atan may differ by the driver's documented ulp bounds; sums (GEMM, softmax, losses,
+ * column sums) are taken in another order on the device, and float addition is not
+ * associative, so their error grows with the length of the sum: GEMM allows 2e-6 * K
+ * absolute. Bitwise equality is not promised, only this.
+ */
+public final class BackendVerifier {
+    /** One comparison: an op on one shape. */
+    public record Check(String op, String shape, double maxAbs, double maxRel, boolean passed, String note) {
+        public String line() {
+            return String.format(Locale.ROOT, "%-40s %-14s max abs %.2e  max rel %.2e  %s%s", op, shape, maxAbs, maxRel,
+                    passed ? "ok" : "FAIL", note.isEmpty() ? "" : "  (" + note + ")");
+        }
+    }
+
+    /** The sizes the element-wise checks run at: 1, primes, and more than a GEMM tile. */
+    static final int[][] SHAPES = {{1, 1}, {7, 31}, {64, 129}, {129, 511}, {511, 784}};
+    /** (M, N, K) for GEMM, covering 1, non-multiples of any tile, and the MNIST MLP's. */
+    static final int[][] GEMM_SHAPES = {{1, 1, 1}, {7, 31, 64}, {129, 511, 7}, {64, 784, 129}, {128, 512, 784},
+            {511, 64, 784}, {784, 512, 128}};
+
+    private final Backend oracle;
+    private final Backend candidate;
+    private final Rng rng;
+    private final List<Check> checks = new ArrayList<>();
+    private Consumer<Check> listener = c -> { };
+
+    public BackendVerifier(Backend oracle, Backend candidate, long seed) {
+        this.oracle = oracle;
+        this.candidate = candidate;
+        this.rng = new Rng(seed);
+    }
+
+    /** Called with each check as it completes (for printing progress). */
+    public BackendVerifier onCheck(Consumer<Check> listener) {
+        this.listener = listener;
+        return this;
+    }
+
+    /** Runs every check; the list is in the order run. */
+    public List<Check> runAll() {
+        gemm();
+        elementwise();
+        activations();
+        losses();
+        optimizers();
+        trainingStep();
+        return List.copyOf(checks);
+    }
+
+    public List<Check> checks() {
+        return List.copyOf(checks);
+    }
+
+    // ---------------------------------------------------------------- the op families
+
+    public void gemm() {
+        for (int[] s : GEMM_SHAPES) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 2) != 0;
+                boolean tb = (t & 1) != 0;
+                HostTensor a = uniform(ta ? k : m, ta ? m : k);
+                HostTensor b = uniform(tb ? n : k, tb ? k : n);
+                HostTensor cNan = filled(m, n, Float.NaN); // beta = 0 must not read C
+                String op = "gemm_" + (ta ? "t" : "n") + (tb ? "t" : "n");
+                String shape = m + "x" + n + "x" + k;
+                compare(op, shape, 2e-6 * k, 1e-4, new HostTensor[] {a, b, cNan}, 2,
+                        (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
+                if (m * n <= 64 * 784) {
+                    HostTensor c = uniform(m, n);
+                    compare(op + " a=.5 b=.25", shape, 2e-6 * k, 1e-4, new HostTensor[] {a, b, c}, 2,
+                            (be, x) -> be.gemm(ta, tb, 0.5f, x[0], x[1], 0.25f, x[2]));
+                }
+            }
+        }
+    }
+
+    public void elementwise() {
+        for (int[] s : SHAPES) {
+            int r = s[0];
+            int c = s[1];
+            String shape = r + "x" + c;
+            compare("fill", shape, 0, 0, new HostTensor[] {uniform(r, c)}, 0, (be, x) -> be.fill(x[0], 0.375f));
+            compare("copy", shape, 0, 0, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
+                    (be, x) -> be.copy(x[0], x[1]));
+            compare("axpy", shape, 1e-6, 1e-6, new HostTensor[] {uniform(r, c), uniform(r, c)}, 1,
+                    (be, x) -> be.axpy(-0.7f, x[0], x[1]));
+            compare("addRowVector", shape, 1e-6, 1e-6, new HostTensor[] {uniform(r, c), uniform(1, c)}, 0,
+                    (be, x) -> be.addRowVector(x[0], x[1]));
+            compare("sumRows", shape, 1e-6 * r, 1e-5, new HostTensor[] {uniform(r, c), filled(1, c, Float.NaN)}, 1,
+                    (be, x) -> be.sumRows(0.5f, x[0], x[1]));
+            int rows = r + 3;
+            int[] order = rng.permutation(rows);
+            int start = Math.min(2, rows - r);
+            compare("gatherRows", shape, 0, 0, new HostTensor[] {uniform(rows, c), filled(r, c, Float.NaN)}, 1,
+                    (be, x) -> {
+                        try (Tensor idx = be.alloc(Shape.of(rows, 1), DType.INT32)) {
+                            be.upload(order, idx);
+                            be.gatherRows(x[0], idx, start, x[1]);
+                        }
+                    });
+        }
+    }
+
+    public void activations() {
+        List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,
+                Activation.LEAKY_RELU, Activation.leakyRelu(0.01f), Activation.ARCTAN, Activation.SOFTMAX);
+        for (Activation f : all) {
+            for (int[] s : SHAPES) {
+                int r = s[0];
+                int c = s[1];
+                String shape = r + "x" + c;
+                HostTensor z = uniform(r, c, -6f, 6f);
+                double sumTol = f == Activation.SOFTMAX ? 1e-6 * c : 0;
+                compare(f.id() + " forward", shape, 1e-6 + sumTol, 1e-5, new HostTensor[] {z, filled(r, c, Float.NaN)}, 1,
+                        (be, x) -> be.activationForward(f, x[0], x[1]));
+                compare(f.id() + " backward", shape, 1e-6 + sumTol, 1e-5,
+                        new HostTensor[] {z, filled(r, c, 0f), uniform(r, c), filled(r, c, Float.NaN)}, 3,
+                        (be, x) -> {
+                            be.activationForward(f, x[0], x[1]);
+                            be.activationBackward(f, x[0], x[1], x[2], x[3]);
+                        });
+            }
+        }
+    }
+
+    public void losses() {
+        int[][] shapes = {{1, 2}, {7, 10}, {129, 31}, {511, 10}};
+        for (Loss loss : Loss.values()) {
+            for (int[] s : shapes) {
+                int r = s[0];
+                int c = s[1];
+                String shape = r + "x" + c;
+                HostTensor p = predictions(loss, r, c);
+                HostTensor y = targets(loss, r, c);
+                compare("lossSum " + loss.id(), shape, 1e-5 * r, 1e-5,
+                        new HostTensor[] {p, y, filled(1, 2, 0.25f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 1));
+                compare("lossGradient " + loss.id(), shape, 1e-6, 1e-4,
+                        new HostTensor[] {p, y, filled(r, c, Float.NaN)}, 2,
+                        (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / r, x[2]));
+            }
+        }
+        for (boolean sparse : new boolean[] {false, true}) {
+            Loss loss = sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
+            for (int[] s : shapes) {
+                int r = s[0];
+                int c = s[1];
+                compare("softmaxCrossEntropyGradient" + (sparse ? " sparse" : ""), r + "x" + c, 1e-7, 1e-5,
+                        new HostTensor[] {predictions(loss, r, c), targets(loss, r, c), filled(r, c, Float.NaN)}, 2,
+                        (be, x) -> be.softmaxCrossEntropyGradient(x[0], x[1], sparse, 1f / r, x[2]));
+            }
+        }
+        for (Accuracy acc : Accuracy.values()) {
+            Loss like = switch (acc) {
+                case CATEGORICAL -> Loss.CATEGORICAL_CROSSENTROPY;
+                case SPARSE_CATEGORICAL -> Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
+                case BINARY -> Loss.BINARY_CROSSENTROPY;
+            };
+            for (int[] s : shapes) {
+                int r = s[0];
+                int c = s[1];
+                compare("countCorrect " + acc.name().toLowerCase(Locale.ROOT), r + "x" + c, 1e-5 * r, 1e-6,
+                        new HostTensor[] {predictions(like, r, c), targets(like, r, c), filled(1, 3, 1f)}, 2,
+                        (be, x) -> be.countCorrect(acc, x[0], x[1], x[2], 2));
+            }
+        }
+    }
+
+    public void optimizers() {
+        for (int[] s : SHAPES) {
+            int r = s[0];
+            int c = s[1];
+            String shape = r + "x" + c;
+            HostTensor w = uniform(r, c);
+            HostTensor g = uniform(r, c);
+            HostTensor v = uniform(r, c, 0f, 0.1f);
+            HostTensor m = uniform(r, c, -0.1f, 0.1f);
+            compare("sgdStep", shape, 1e-6, 1e-6, new HostTensor[] {w, g}, 0,
+                    (be, x) -> be.sgdStep(x[0], x[1], null, 0.1f, 0f, false));
+            for (boolean nesterov : new boolean[] {false, true}) {
+                compare("sgdStep momentum" + (nesterov ? " nesterov" : ""), shape, 1e-6, 1e-5,
+                        new HostTensor[] {w, g, m}, 0, (be, x) -> be.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, nesterov));
+            }
+            compare("rmspropStep", shape, 1e-6, 1e-5, new HostTensor[] {w, g, v}, 0,
+                    (be, x) -> be.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f));
+            compare("rmspropStep momentum", shape, 1e-6, 1e-5, new HostTensor[] {w, g, v, m}, 0,
+                    (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
+            compare("adamStep", shape, 1e-6, 1e-5, new HostTensor[] {w, g, m, v}, 0,
+                    (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
+        }
+    }
+
+    /**
+     * One full training step (forward, loss, backward, update) of the same model from the
+     * same weights on both backends, for each optimizer: the parameters after the step
+     * must agree.
+     */
+    public void trainingStep() {
+        HostTensor x = uniform(64, 100, 0f, 1f);
+        HostTensor y = targets(Loss.CATEGORICAL_CROSSENTROPY, 64, 10);
+        List<Optimizer[]> optimizers = List.of(new Optimizer[] {new RMSprop(), new RMSprop()},
+                new Optimizer[] {new SGD(0.05f, 0.9f, true), new SGD(0.05f, 0.9f, true)},
+                new Optimizer[] {new Adam(), new Adam()});
+        for (Optimizer[] pair : optimizers) {
+            List<HostTensor> a = stepOnce(oracle, pair[0], x, y);
+            List<HostTensor> b = stepOnce(candidate, pair[1], x, y);
+            String[] names = {"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"};
+            for (int i = 0; i < a.size(); i++) {
+                record(compareArrays("training step " + pair[0].id() + " " + names[i], a.get(i).shape().toString()
+                        .replace(", ", "x").replace("(", "").replace(")", ""), a.get(i).data(), b.get(i).data(),
+                        1e-5, 1e-4));
+            }
+        }
+    }
+
+    private static List<HostTensor> stepOnce(Backend backend, Optimizer optimizer, HostTensor x, HostTensor y) {
+        try (Sequential model = new Sequential(backend).seed(7)) {
+            model.add(new Dense(32, "relu").inputShape(x.cols()));
+            model.add(new Dense(y.cols(), "softmax"));
+            model.compile(optimizer, Loss.CATEGORICAL_CROSSENTROPY);
+            try (Tensor xt = backend.upload(x); Tensor yt = backend.upload(y); Tensor acc = backend.alloc(1, 2)) {
+                model.trainOnBatch(xt, yt, acc, 0);
+            }
+            List<HostTensor> out = new ArrayList<>();
+            for (Parameter p : model.parameters()) {
+                out.add(backend.download(p.value()));
+            }
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    private HostTensor uniform(int rows, int cols) {
+        return uniform(rows, cols, -1f, 1f);
+    }
+
+    private HostTensor uniform(int rows, int cols, float lo, float hi) {
+        float[] d = new float[rows * cols];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = lo + (hi - lo) * rng.nextFloat();
+        }
+        return new HostTensor(Shape.of(rows, cols), d);
+    }
+
+    private static HostTensor filled(int rows, int cols, float value) {
+        float[] d = new float[rows * cols];
+        java.util.Arrays.fill(d, value);
+        return new HostTensor(Shape.of(rows, cols), d);
+    }
+
+    /** Softmax-like rows for the cross-entropies (sometimes exactly 0, to hit the clip), else any values. */
+    private HostTensor predictions(Loss loss, int rows, int cols) {
+        return switch (loss) {
+            case CATEGORICAL_CROSSENTROPY, SPARSE_CATEGORICAL_CROSSENTROPY, BINARY_CROSSENTROPY -> {
+                HostTensor p = uniform(rows, cols, 0f, 1f);
+                if (rows * cols > 3) {
+                    p.data()[1] = 0f;
+                    p.data()[2] = 1f;
+                }
+                yield p;
+            }
+            case MEAN_SQUARED_ERROR, MEAN_ABSOLUTE_ERROR -> uniform(rows, cols, -2f, 2f);
+        };
+    }
+
+    private HostTensor targets(Loss loss, int rows, int cols) {
+        return switch (loss) {
+            case CATEGORICAL_CROSSENTROPY -> {
+                HostTensor t = filled(rows, cols, 0f);
+                for (int r = 0; r < rows; r++) {
+                    t.set(r, rng.nextInt(cols), 1f);
+                }
+                yield t;
+            }
+            case SPARSE_CATEGORICAL_CROSSENTROPY -> {
+                HostTensor t = filled(rows, 1, 0f);
+                for (int r = 0; r < rows; r++) {
+                    t.set(r, 0, rng.nextInt(cols));
+                }
+                yield t;
+            }
+            case BINARY_CROSSENTROPY -> {
+                HostTensor t = filled(rows, cols, 0f);
+                for (int i = 0; i < t.data().length; i++) {
+                    t.data()[i] = rng.nextInt(2);
+                }
+                yield t;
+            }
+            case MEAN_SQUARED_ERROR, MEAN_ABSOLUTE_ERROR -> uniform(rows, cols, -2f, 2f);
+        };
+    }
+
+    // ---------------------------------------------------------------- running and comparing
+
+    /** An op on tensors already in a backend. */
+    private interface Op {
+        void run(Backend backend, Tensor[] tensors);
+    }
+
+    /**
+     * Uploads {@code inputs} to both backends, runs {@code op} on each, and compares
+     * tensor {@code result} afterwards.
+     */
+    private void compare(String op, String shape, double atol, double rtol, HostTensor[] inputs, int result, Op body) {
+        float[] expected;
+        float[] actual;
+        try {
+            expected = runOn(oracle, inputs, result, body);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the CPU oracle failed on " + op + " " + shape, e);
+        }
+        try {
+            actual = runOn(candidate, inputs, result, body);
+        } catch (RuntimeException e) {
+            record(new Check(op, shape, Double.NaN, Double.NaN, false, "error: " + e.getMessage()));
+            return;
+        }
+        record(compareArrays(op, shape, expected, actual, atol, rtol));
+    }
+
+    private static float[] runOn(Backend backend, HostTensor[] inputs, int result, Op body) {
+        Tensor[] ts = new Tensor[inputs.length];
+        try {
+            for (int i = 0; i < inputs.length; i++) {
+                ts[i] = backend.upload(inputs[i]);
+            }
+            body.run(backend, ts);
+            return backend.download(ts[result]).data();
+        } finally {
+            for (Tensor t : ts) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    static Check compareArrays(String op, String shape, float[] expected, float[] actual, double atol, double rtol) {
+        double maxAbs = 0;
+        double maxRel = 0;
+        boolean ok = expected.length == actual.length;
+        int firstBad = -1;
+        for (int i = 0; ok && i < expected.length; i++) {
+            double e = expected[i];
+            double a = actual[i];
+            double d = Math.abs(a - e);
+            if (Double.isNaN(e) && Double.isNaN(a)) {
+                continue;
+            }
+            if (Double.isNaN(d)) {
+                d = Double.POSITIVE_INFINITY;
+            }
+            maxAbs = Math.max(maxAbs, d);
+            maxRel = Math.max(maxRel, d / Math.max(Math.abs(e), 1e-30));
+            if (!(d <= atol + rtol * Math.abs(e)) && firstBad < 0) {
+                firstBad = i;
+            }
+        }
+        String note = "";
+        if (expected.length != actual.length) {
+            note = actual.length + " values, expected " + expected.length;
+        } else if (firstBad >= 0) {
+            note = String.format(Locale.ROOT, "first at %d: %.7g, expected %.7g; tolerance %.1e + %.1e|x|", firstBad,
+                    actual[firstBad], expected[firstBad], atol, rtol);
+            ok = false;
+        }
+        return new Check(op, shape, maxAbs, maxRel, ok, note);
+    }
+
+    private void record(Check c) {
+        checks.add(c);
+        listener.accept(c);
+    }
+}

@@ -1,0 +1,79 @@
+package clnet.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clnet.backend.cpu.CpuBackend;
+import clnet.verify.BackendVerifier;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every op of the OpenCL backend against its CPU twin on random data over shapes 1, 7,
+ * 31, 64, 129, 511 and 784, with |opencl - cpu| <= atol + rtol * |cpu| (see
+ * {@link BackendVerifier} for the tolerances and why). Each op and shape is its own test
+ * in the report, so a report shows they ran.
+ */
+class OpenClDifferentialTest {
+    private static OpenClBackend device;
+    private static CpuBackend cpu;
+
+    @BeforeAll
+    static void open() {
+        device = OpenClTestDevice.open();
+        cpu = new CpuBackend();
+    }
+
+    @AfterAll
+    static void close() {
+        if (device != null) {
+            device.close();
+        }
+        if (cpu != null) {
+            cpu.close();
+        }
+    }
+
+    private static Stream<DynamicTest> family(long seed, Consumer<BackendVerifier> run) {
+        BackendVerifier v = new BackendVerifier(cpu, device, seed);
+        run.accept(v);
+        List<BackendVerifier.Check> checks = v.checks();
+        assertTrue(checks.size() > 0, "no checks ran");
+        return checks.stream().map(c -> DynamicTest.dynamicTest(c.op() + " " + c.shape(),
+                () -> assertTrue(c.passed(), c.line())));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> gemm() {
+        return family(1, BackendVerifier::gemm);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> elementwiseAndCopies() {
+        return family(2, BackendVerifier::elementwise);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> activations() {
+        return family(3, BackendVerifier::activations);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> lossesAndAccuracy() {
+        return family(4, BackendVerifier::losses);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> optimizers() {
+        return family(5, BackendVerifier::optimizers);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oneTrainingStepFromIdenticalWeights() {
+        return family(6, BackendVerifier::trainingStep);
+    }
+}
