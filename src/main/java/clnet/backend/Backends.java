@@ -29,7 +29,16 @@ public final class Backends {
 
     private static final Pattern EXPLICIT = Pattern.compile("opencl:(\\d+):(\\d+)");
 
+    /** Throws IllegalArgumentException unless {@code device} is one of the names above. */
+    public static void checkName(String device) {
+        String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
+        if (!EXPLICIT.matcher(d).matches() && !List.of("auto", "cpu", "opencl", "gpu").contains(d)) {
+            throw new IllegalArgumentException("unknown device '" + device + "' (known: " + DEVICES_HELP + ")");
+        }
+    }
+
     public static Backend open(String device) {
+        checkName(device);
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
         Matcher m = EXPLICIT.matcher(d);
         if (m.matches()) {

@@ -27,10 +27,11 @@ final class DevicesCommand implements Callable<Integer> {
             out.println(d.describe());
         }
         try (CpuBackend cpu = new CpuBackend()) {
-            out.println("cpu  " + cpu.description());
+            out.println(cpu.description());
         }
         try (var auto = Backends.open("auto")) {
-            out.println("auto selects: " + auto.name());
+            out.println("auto selects: " + auto.name() + (auto instanceof CpuBackend && !devices.isEmpty()
+                    ? " (the only OpenCL devices here are CPUs; --device opencl uses them)" : ""));
         }
         return 0;
     }

@@ -14,6 +14,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "clnet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train and run neural networks on OpenCL devices or the CPU.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
+                DevicesCommand.class, VerifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -32,8 +33,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (train, evaluate,"
-                + " predict, summary; see clnet --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required; see clnet --help");
     }
 
     public static void main(String[] args) {
@@ -64,7 +64,8 @@ public final class Main implements Runnable {
     /** One line: the exception's message, or its type when it has none. */
     static String message(Throwable e) {
         String m = e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException) {
+        if (e instanceof java.nio.file.NoSuchFileException n && n.getReason() == null) {
+            // the message is the bare path; one with a reason says what is missing already
             return m + ": no such file";
         }
         if (m == null || m.isBlank()) {

@@ -43,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "MNIST directory: the four IDX files, raw or .gz (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--layers", defaultValue = "512,512", split = ",", paramLabel = "N,N,...",
+    @Option(names = "--layers", defaultValue = "512,512", split = ",", paramLabel = "N",
             description = "Hidden layer widths (default: ${DEFAULT-VALUE}).")
     List<Integer> layers;
 

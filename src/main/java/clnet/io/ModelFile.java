@@ -17,12 +17,14 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -110,10 +112,12 @@ public final class ModelFile {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // CREATE_NEW under a random name, not createTempFile: the file then gets the
+        // permissions the umask gives any new file, where createTempFile makes it private.
+        Path tmp = target.resolveSibling("." + target.getFileName() + "."
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writer.write(out);
                 out.force(true);
             }
@@ -163,10 +167,16 @@ public final class ModelFile {
      */
     public static Sequential load(Path path, Backend backend) throws IOException {
         byte[] bytes;
+        if (Files.isDirectory(path)) {
+            // readAllBytes would say only "Is a directory", without the path
+            throw new ModelFileException(path + ": is a directory, not a model file");
+        }
         try {
             bytes = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
             throw new ModelFileException(path + ": no such model file");
+        } catch (AccessDeniedException e) {
+            throw new ModelFileException(path + ": permission denied");
         }
         Reader r = new Reader(path, bytes);
         Sequential model = new Sequential(backend);
@@ -205,7 +215,7 @@ public final class ModelFile {
                 }
                 this.header = e.getAsJsonObject();
             } catch (JsonParseException e) {
-                throw fail("header is not valid JSON: " + e.getMessage());
+                throw fail("header is not valid JSON: " + jsonProblem(e));
             }
         }
 
@@ -223,16 +233,18 @@ public final class ModelFile {
             JsonObject root;
             try {
                 root = JsonParser.parseString(string(meta, "model_config", "__metadata__")).getAsJsonObject();
-            } catch (JsonParseException | IllegalStateException e) {
+            } catch (JsonParseException e) {
+                throw fail("model_config is not a JSON object: " + jsonProblem(e));
+            } catch (IllegalStateException e) {
                 throw fail("model_config is not a JSON object: " + e.getMessage());
             }
             JsonObject config = object(root, "config", "model_config");
             try {
                 if (config.has("name")) {
-                    model.name(config.get("name").getAsString());
+                    model.name(string(config, "name", "model_config"));
                 }
                 if (config.has("seed")) {
-                    model.seed(config.get("seed").getAsLong());
+                    model.seed(number(config, "seed", "model_config").getAsLong());
                 }
                 if (!config.has("layers") || !config.get("layers").isJsonArray()
                         || config.getAsJsonArray("layers").isEmpty()) {
@@ -265,15 +277,20 @@ public final class ModelFile {
             if (!"Dense".equals(cls)) {
                 throw fail("unknown layer class '" + cls + "'");
             }
-            JsonObject c = object(entry, "config", "layer");
-            Dense d = new Dense(c.get("units").getAsInt(), Activation.parse(c.get("activation").getAsString()));
-            if (c.has("input_dim") && c.get("input_dim").getAsInt() > 0) {
-                d.inputShape(c.get("input_dim").getAsInt());
+            String name = string(entry, "name", "a layer");
+            String where = "layer " + name;
+            JsonObject c = object(entry, "config", where);
+            Dense d = new Dense(integer(c, "units", where), Activation.parse(string(c, "activation", where)));
+            if (c.has("input_dim")) {
+                int input = integer(c, "input_dim", where);
+                if (input > 0) {
+                    d.inputShape(input);
+                }
             }
             if (c.has("kernel_initializer")) {
-                d.kernelInitializer(Initializer.parse(c.get("kernel_initializer").getAsString()));
+                d.kernelInitializer(Initializer.parse(string(c, "kernel_initializer", where)));
             }
-            d.name(string(entry, "name", "a layer"));
+            d.name(name);
             return d;
         }
 
@@ -337,6 +354,30 @@ public final class ModelFile {
                 throw fail(where + " has no string '" + key + "'");
             }
             return e.getAsString();
+        }
+
+        private JsonPrimitive number(JsonObject o, String key, String where) throws ModelFileException {
+            JsonElement e = o.get(key);
+            if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+                throw fail(where + " has no number '" + key + "'");
+            }
+            return e.getAsJsonPrimitive();
+        }
+
+        private int integer(JsonObject o, String key, String where) throws ModelFileException {
+            double v = number(o, key, where).getAsDouble();
+            if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+                throw fail(where + " has '" + key + "' " + o.get(key) + ", not an integer");
+            }
+            return (int) v;
+        }
+
+        /** Gson's reason, without its exception class name and the troubleshooting link on a second line. */
+        private static String jsonProblem(JsonParseException e) {
+            Throwable t = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
+            String m = String.valueOf(t.getMessage()).strip();
+            int newline = m.indexOf('\n');
+            return newline >= 0 ? m.substring(0, newline).strip() : m;
         }
 
         private ModelFileException fail(String what) {

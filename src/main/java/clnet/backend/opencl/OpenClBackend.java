@@ -182,10 +182,12 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** Compilers call the source "<source>", "input.cl" or a temp path; name the real file. */
+    /**
+     * Compilers call the source "<source>" (NVIDIA), a temporary file such as
+     * ".../pocl/kcache/tempfile_x.cl" (PoCL) or "input.cl"; name the real file instead.
+     */
     static String rewriteSourceNames(String log, String file) {
-        return log.replaceAll("(?m)^(?:<source>|<built-in>|input\\.cl|\\S*/[^/\\s:]+\\.cl|[^\\s:]+\\.cl)(?=:\\d+)",
-                file);
+        return log.replaceAll("(?:<source>|[^\\s:\"']*\\.cl)(?=:\\d+:\\d+)", file);
     }
 
     @Override
