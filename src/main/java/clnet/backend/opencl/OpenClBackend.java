@@ -541,6 +541,13 @@ public final class OpenClBackend implements Backend {
         } catch (CLException e) {
             String what = "running kernel " + name + " (global " + java.util.Arrays.toString(global)
                     + (local == null ? "" : ", local " + java.util.Arrays.toString(local)) + ") on " + device.id();
+            if (e.getStatus() == CL.CL_MEM_OBJECT_ALLOCATION_FAILURE || e.getStatus() == CL.CL_OUT_OF_RESOURCES) {
+                // drivers allocate lazily, so a kernel's first use of its buffers is where memory runs out
+                what += String.format("; clnet holds %s in %d buffers of the device's %s", ClDevice.bytes(liveBytes),
+                        live.size(), ClDevice.bytes(device.globalMemBytes()));
+            } else if (e.getStatus() == CL.CL_INVALID_WORK_GROUP_SIZE && local != null) {
+                what += String.format("; the device allows %d work-items per group", device.maxWorkGroupSize());
+            }
             throw OpenClException.of(e, what);
         }
     }

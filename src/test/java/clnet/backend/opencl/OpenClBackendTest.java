@@ -174,4 +174,17 @@ class OpenClBackendTest {
                         + " undeclared identifier", "gemm.cl"));
         assertEquals("<built-in>:1:2: note", OpenClBackend.rewriteSourceNames("<built-in>:1:2: note", "gemm.cl"));
     }
+
+    @Test
+    void openClErrorsBecomeSentences() {
+        org.jocl.CLException oom = new org.jocl.CLException("CL_MEM_OBJECT_ALLOCATION_FAILURE",
+                org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        assertTrue(OpenClException.of(oom, "allocating 1.0 GiB").getMessage()
+                .startsWith("out of device memory while allocating 1.0 GiB"));
+        org.jocl.CLException wg = new org.jocl.CLException("x", org.jocl.CL.CL_INVALID_WORK_GROUP_SIZE);
+        assertTrue(OpenClException.of(wg, "running kernel k").getMessage().startsWith("invalid work-group size"));
+        org.jocl.CLException none = new org.jocl.CLException("x", OpenClException.PLATFORM_NOT_FOUND);
+        assertEquals(OpenClException.NO_DRIVER, OpenClException.of(none, "listing").getMessage());
+        assertTrue(OpenClException.NO_DRIVER.startsWith("no OpenCL driver found; see README"));
+    }
 }

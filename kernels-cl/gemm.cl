@@ -1,0 +1,366 @@
+// C = alpha * op(A) * op(B) + beta * C for row-major matrices, op(X) = X or its transpose.
+// C is M x N, op(A) is M x K, op(B) is K x N. With beta == 0, C is not read (BLAS rule).
+//
+// Two implementations share this file, chosen by the host (GemmConfig.defines()):
+//   - the default, for GPUs: work-groups stage tiles of A and B in local memory;
+//   - GEMM_CPU, for CPU runtimes such as PoCL: no local memory, no barriers, explicit
+//     vector types. A CPU runs a work-group's work-items one after another in a loop, so
+//     a barrier buys nothing there (caches already share the data) and makes the compiler
+//     keep every work-item's accumulators in memory across it; and vectorizing across
+//     work-items, which is how CPU runtimes map OpenCL's parallelism onto SIMD lanes, does
+//     not happen to a work-item that loops over K. So each work-item computes a whole
+//     TM x TN block of C on its own, its vectors are the SIMD registers, and a work-group
+//     is that one work-item.
+// Both keep the four kernels gemm_nn, gemm_nt, gemm_tn and gemm_tt (gemm_XY: X is the
+// storage of A, Y of B: n as given, t transposed) with the same arguments.
+
+#ifdef GEMM_CPU
+
+// ---------------------------------------------------------------------------------- CPU
+//
+// A work-item computes rows [m0, m0 + TM) and columns [n0, n0 + TN) of C, where
+// m0 = get_global_id(0) * TM and n0 = get_global_id(1) * TN. Dimension 0 runs over rows so
+// that the work-groups a core takes one after another share one panel of op(B), which
+// then stays in that core's cache while the rows of A stream past it.
+//
+// How a block is computed depends on which dimension is contiguous in memory:
+//   - NN and TN (B row-major): op(B)'s row k is contiguous along n, so the block is a sum
+//     of outer products: for each k, TM values of A (each broadcast to all lanes) times
+//     NV vectors of B, into TM x NV vector accumulators (the register-blocked micro-kernel
+//     of CPU BLAS libraries).
+//   - NT: both A and B are contiguous along k only, so each C value is a dot product of
+//     two contiguous rows; a work-item takes its block in DM x DN sub-blocks, each with
+//     DM x DN vector accumulators along k that are summed across lanes at the end.
+//   - TT (unused by the layers) takes the plain scalar path.
+// Rows past M (and, for NT, columns past N) are read from the last valid row instead, so
+// that the inner loops need no bounds checks; their results are never stored. Only the
+// vector loads along n, in the outer-product kernels, need masking at the right edge.
+//
+// Every loop over TM, NV, DM, DN or VW is unrolled (#pragma unroll) so that the
+// accumulator arrays become registers: left as loops, PoCL kept them on the stack, and the
+// micro-kernel ran at a quarter of the speed.
+//
+// The host sets VW (floats per SIMD vector: the device's preferred width), TM, NV
+// (TN = NV * VW), DM and DN with -D; these defaults suit AVX-512.
+
+#ifndef VW
+#define VW 16
+#endif
+#ifndef TM
+#define TM 12
+#endif
+#ifndef NV
+#define NV 2
+#endif
+#ifndef DM
+#define DM 4
+#endif
+#ifndef DN
+#define DN 4
+#endif
+#define TN (NV * VW)
+
+#if VW == 16
+typedef float16 floatv;
+#define VLOAD vload16
+#define VSTORE vstore16
+#elif VW == 8
+typedef float8 floatv;
+#define VLOAD vload8
+#define VSTORE vstore8
+#elif VW == 4
+typedef float4 floatv;
+#define VLOAD vload4
+#define VSTORE vstore4
+#else
+#error "VW must be 4, 8 or 16"
+#endif
+
+#if TM % DM != 0 || TN % DN != 0
+#error "the NT sub-blocks (DM x DN) must tile the work-item's block (TM x TN)"
+#endif
+
+#define A_AT(m, k) (transA ? A[(k) * M + (m)] : A[(m) * K + (k)])
+#define B_AT(k, n) (transB ? B[(n) * K + (k)] : B[(k) * N + (n)])
+
+// The sum of a vector's lanes, halving it each step.
+inline float hsum(const floatv v) {
+#if VW == 16
+    const float8 h8 = v.lo + v.hi;
+    const float4 h4 = h8.lo + h8.hi;
+#elif VW == 8
+    const float4 h4 = v.lo + v.hi;
+#else
+    const float4 h4 = v;
+#endif
+    const float2 h2 = h4.lo + h4.hi;
+    return h2.x + h2.y;
+}
+
+// C[m, n] = alpha * acc + beta * C[m, n], reading C only when beta is not 0.
+inline void store1(__global float* C, const int idx, const float acc, const float alpha, const float beta) {
+    C[idx] = beta == 0.0f ? alpha * acc : alpha * acc + beta * C[idx];
+}
+
+// VW floats of a row from p, of which only `valid` exist (the rest read as 0).
+inline floatv load_masked(__global const float* p, const int valid) {
+    if (valid >= VW) {
+        return VLOAD(0, p);
+    }
+    float tmp[VW];
+    #pragma unroll
+    for (int i = 0; i < VW; i++) {
+        tmp[i] = i < valid ? p[i] : 0.0f;
+    }
+    return VLOAD(0, tmp);
+}
+
+// NN and TN: outer products, vectors along n. `edge` is a literal at both call sites, so
+// the interior work-items get a copy of this function with no masking at all.
+inline __attribute__((always_inline))
+void outer_block(const int transA, const int edge, const int M, const int N, const int K, const float alpha,
+                 __global const float* A, __global const float* B, const float beta, __global float* C,
+                 const int m0, const int n0) {
+    // Where row i of the block starts, and how far to step per k, for either layout of A.
+    int aoff[TM];
+    #pragma unroll
+    for (int i = 0; i < TM; i++) {
+        const int m = min(m0 + i, M - 1);
+        aoff[i] = transA ? m : m * K;
+    }
+    const int astep = transA ? M : 1;
+
+    floatv acc[TM][NV];
+    #pragma unroll
+    for (int i = 0; i < TM; i++)
+        #pragma unroll
+        for (int v = 0; v < NV; v++) acc[i][v] = (floatv)(0.0f);
+
+    __global const float* brow = B + n0;
+    for (int k = 0; k < K; k++, brow += N) {
+        floatv b[NV];
+        #pragma unroll
+        for (int v = 0; v < NV; v++) {
+            b[v] = edge ? load_masked(brow + v * VW, N - n0 - v * VW) : VLOAD(0, brow + v * VW);
+        }
+        #pragma unroll
+        for (int i = 0; i < TM; i++) {
+            const floatv a = (floatv)(A[aoff[i] + k * astep]);
+            #pragma unroll
+            for (int v = 0; v < NV; v++) acc[i][v] = fma(a, b[v], acc[i][v]);
+        }
+    }
+
+    #pragma unroll
+    for (int i = 0; i < TM; i++) {
+        const int m = m0 + i;
+        if (m >= M) break;
+        #pragma unroll
+        for (int v = 0; v < NV; v++) {
+            const int n = n0 + v * VW;
+            __global float* c = C + m * N + n;
+            if (!edge || n + VW <= N) {
+                const floatv r = alpha * acc[i][v];
+                VSTORE(beta == 0.0f ? r : r + beta * VLOAD(0, c), 0, c);
+            } else {
+                float tmp[VW];
+                VSTORE(acc[i][v], 0, tmp);
+                #pragma unroll
+                for (int l = 0; l < VW && n + l < N; l++) store1(c, l, tmp[l], alpha, beta);
+            }
+        }
+    }
+}
+
+// NT: dot products of rows of A and rows of B, vectors along k.
+inline void dot_block(const int M, const int N, const int K, const float alpha, __global const float* A,
+                      __global const float* B, const float beta, __global float* C, const int m0, const int n0) {
+    // Columns outer: the DN rows of B a sub-block reads stay in L1 while the work-item's TM
+    // rows of A, which every column step reads again, stay there too.
+    for (int nb = n0; nb < n0 + TN && nb < N; nb += DN) {
+        __global const float* brow[DN];
+        #pragma unroll
+        for (int j = 0; j < DN; j++) brow[j] = B + min(nb + j, N - 1) * K;
+        for (int mb = m0; mb < m0 + TM && mb < M; mb += DM) {
+            __global const float* arow[DM];
+            #pragma unroll
+            for (int i = 0; i < DM; i++) arow[i] = A + min(mb + i, M - 1) * K;
+
+            floatv acc[DM][DN];
+            #pragma unroll
+            for (int i = 0; i < DM; i++)
+                #pragma unroll
+                for (int j = 0; j < DN; j++) acc[i][j] = (floatv)(0.0f);
+            int k = 0;
+            for (; k + VW <= K; k += VW) {
+                floatv a[DM], b[DN];
+                #pragma unroll
+                for (int i = 0; i < DM; i++) a[i] = VLOAD(0, arow[i] + k);
+                #pragma unroll
+                for (int j = 0; j < DN; j++) b[j] = VLOAD(0, brow[j] + k);
+                #pragma unroll
+                for (int i = 0; i < DM; i++)
+                    #pragma unroll
+                    for (int j = 0; j < DN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
+            }
+            float sum[DM][DN];
+            #pragma unroll
+            for (int i = 0; i < DM; i++)
+                #pragma unroll
+                for (int j = 0; j < DN; j++) sum[i][j] = hsum(acc[i][j]);
+            for (; k < K; k++)  // the last K % VW terms
+                #pragma unroll
+                for (int i = 0; i < DM; i++)
+                    #pragma unroll
+                    for (int j = 0; j < DN; j++) sum[i][j] = fma(arow[i][k], brow[j][k], sum[i][j]);
+
+            #pragma unroll
+            for (int i = 0; i < DM; i++) {
+                if (mb + i >= M) break;
+                #pragma unroll
+                for (int j = 0; j < DN; j++) {
+                    if (nb + j < N) store1(C, (mb + i) * N + nb + j, sum[i][j], alpha, beta);
+                }
+            }
+        }
+    }
+}
+
+// Any layout, one dot product at a time: correct everywhere, fast nowhere.
+inline void scalar_block(const int transA, const int transB, const int M, const int N, const int K,
+                         const float alpha, __global const float* A, __global const float* B, const float beta,
+                         __global float* C, const int m0, const int n0) {
+    for (int m = m0; m < m0 + TM && m < M; m++) {
+        for (int n = n0; n < n0 + TN && n < N; n++) {
+            float s = 0.0f;
+            for (int k = 0; k < K; k++) s = fma(A_AT(m, k), B_AT(k, n), s);
+            store1(C, m * N + n, s, alpha, beta);
+        }
+    }
+}
+
+#define GEMM_KERNEL(name, body)                                                                 \
+__kernel void name(const int M, const int N, const int K, const float alpha, __global const float* A, \
+                   __global const float* B, const float beta, __global float* C) {              \
+    const int m0 = get_global_id(0) * TM;                                                       \
+    const int n0 = get_global_id(1) * TN;                                                       \
+    if (m0 >= M || n0 >= N) return; /* only if the host launched more blocks than C has */     \
+    body                                                                                        \
+}
+
+GEMM_KERNEL(gemm_nn,
+    if (n0 + TN <= N) outer_block(0, 0, M, N, K, alpha, A, B, beta, C, m0, n0);
+    else outer_block(0, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
+GEMM_KERNEL(gemm_tn,
+    if (n0 + TN <= N) outer_block(1, 0, M, N, K, alpha, A, B, beta, C, m0, n0);
+    else outer_block(1, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
+GEMM_KERNEL(gemm_nt, dot_block(M, N, K, alpha, A, B, beta, C, m0, n0);)
+GEMM_KERNEL(gemm_tt, scalar_block(1, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
+
+#else
+
+// ---------------------------------------------------------------------------------- GPU
+//
+// Each work-group computes a TSM x TSN tile of C, stepping through K in slices of TSK
+// that the group stages in local memory; each work-item keeps WPTM x WPTN results in
+// registers. A work-item's outputs are strided by the work-group's extent (RTSM rows,
+// RTSN columns apart), so neighbouring work-items touch neighbouring addresses when they
+// store C and read local memory without bank conflicts. Tiles that overhang M, N or K are
+// zero-padded when loaded and masked when stored, so any size works.
+//
+// The host sets the tile sizes with -D; these defaults suit GPUs.
+#ifndef TSM
+#define TSM 64
+#endif
+#ifndef TSN
+#define TSN 64
+#endif
+#ifndef TSK
+#define TSK 16
+#endif
+#ifndef WPTM
+#define WPTM 4
+#endif
+#ifndef WPTN
+#define WPTN 4
+#endif
+#define RTSM (TSM / WPTM)
+#define RTSN (TSN / WPTN)
+#define THREADS (RTSM * RTSN)
+
+// The element (m, k) of op(A) and (k, n) of op(B), for either storage order. The
+// transpose flags are literal constants at each call, so the compiler drops the branch.
+#define A_AT(m, k) (transA ? A[(k) * M + (m)] : A[(m) * K + (k)])
+#define B_AT(k, n) (transB ? B[(n) * K + (k)] : B[(k) * N + (n)])
+
+inline void gemm_tile(const int transA, const int transB, const int M, const int N, const int K,
+                      const float alpha, __global const float* A, __global const float* B,
+                      const float beta, __global float* C,
+                      __local float Asub[TSK][TSM], __local float Bsub[TSK][TSN]) {
+    const int tx = get_local_id(0);           // column within the work-group
+    const int ty = get_local_id(1);           // row within the work-group
+    const int tid = ty * RTSN + tx;
+    const int row0 = get_group_id(1) * TSM;
+    const int col0 = get_group_id(0) * TSN;
+
+    float acc[WPTM][WPTN];
+    for (int wm = 0; wm < WPTM; wm++)
+        for (int wn = 0; wn < WPTN; wn++) acc[wm][wn] = 0.0f;
+
+    for (int k0 = 0; k0 < K; k0 += TSK) {
+        // Stage the slices. The loop order per layout makes consecutive work-items read
+        // consecutive global addresses.
+        for (int l = tid; l < TSK * TSM; l += THREADS) {
+            const int kk = transA ? l / TSM : l % TSK;
+            const int mm = transA ? l % TSM : l / TSK;
+            const int m = row0 + mm;
+            const int k = k0 + kk;
+            Asub[kk][mm] = (m < M && k < K) ? A_AT(m, k) : 0.0f;
+        }
+        for (int l = tid; l < TSK * TSN; l += THREADS) {
+            const int kk = transB ? l % TSK : l / TSN;
+            const int nn = transB ? l / TSK : l % TSN;
+            const int n = col0 + nn;
+            const int k = k0 + kk;
+            Bsub[kk][nn] = (n < N && k < K) ? B_AT(k, n) : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        for (int kk = 0; kk < TSK; kk++) {
+            float breg[WPTN];
+            for (int wn = 0; wn < WPTN; wn++) breg[wn] = Bsub[kk][tx + wn * RTSN];
+            for (int wm = 0; wm < WPTM; wm++) {
+                const float a = Asub[kk][ty + wm * RTSM];
+                for (int wn = 0; wn < WPTN; wn++) acc[wm][wn] += a * breg[wn];
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    for (int wm = 0; wm < WPTM; wm++) {
+        const int m = row0 + ty + wm * RTSM;
+        if (m >= M) continue;
+        for (int wn = 0; wn < WPTN; wn++) {
+            const int n = col0 + tx + wn * RTSN;
+            if (n >= N) continue;
+            const float prior = beta == 0.0f ? 0.0f : beta * C[m * N + n];
+            C[m * N + n] = alpha * acc[wm][wn] + prior;
+        }
+    }
+}
+
+#define GEMM_KERNEL(name, ta, tb)                                                            \
+__kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))                                \
+void name(const int M, const int N, const int K, const float alpha, __global const float* A,  \
+          __global const float* B, const float beta, __global float* C) {                      \
+    __local float Asub[TSK][TSM];                                                             \
+    __local float Bsub[TSK][TSN];                                                             \
+    gemm_tile(ta, tb, M, N, K, alpha, A, B, beta, C, Asub, Bsub);                             \
+}
+
+GEMM_KERNEL(gemm_nn, 0, 0)
+GEMM_KERNEL(gemm_nt, 0, 1)
+GEMM_KERNEL(gemm_tn, 1, 0)
+GEMM_KERNEL(gemm_tt, 1, 1)
+
+#endif

@@ -1,0 +1,54 @@
+package clnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clnet.backend.opencl.ClDevice;
+import clnet.backend.opencl.OpenClTestDevice;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands that involve OpenCL: devices, verify, and training on an OpenCL device. */
+class OpenClCliTest {
+
+    @Test
+    void devicesListsThePlatformsDevicesAndTheirLimits() {
+        ClDevice d = OpenClTestDevice.get();
+        CliTest.Run r = CliTest.run("devices");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(d.id() + "  " + d.platformName() + " / " + d.name()), r.out());
+        for (String field : new String[] {"type " + d.type(), d.computeUnits() + " compute units", "global memory",
+                "local memory", "max allocation", "max work-group " + d.maxWorkGroupSize(), d.openclCVersion()}) {
+            assertTrue(r.out().contains(field), field + " in " + r.out());
+        }
+        assertTrue(r.out().contains("auto selects: "), r.out());
+    }
+
+    @Test
+    void verifyPassesOnTheTestDevice() {
+        ClDevice d = OpenClTestDevice.get();
+        CliTest.Run r = CliTest.run("verify", "--device", d.id());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("device: " + d.id()), r.out());
+        assertTrue(r.out().matches("(?s).*\ngemm_nn +128x512x784 +max abs \\S+ +max rel \\S+ +ok\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*\n\\d{3} checks, 0 failed\n"), r.out());
+    }
+
+    @Test
+    void trainsOnAnOpenClDeviceAndTheModelLoadsAnywhere(@TempDir Path tmp) throws Exception {
+        ClDevice d = OpenClTestDevice.get();
+        Path model = tmp.resolve("m.safetensors");
+        CliTest.Run r = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "1", "--layers", "64",
+                "--device", d.id(), "--save", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("device: " + d.id() + " " + d.name()), r.out());
+        String accuracy = r.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow();
+        assertTrue(Files.exists(model));
+        CliTest.Run cpu = CliTest.run("evaluate", "--model", model.toString(), "--data", "testdata/mnist-subset",
+                "--device", "cpu");
+        assertEquals(0, cpu.code(), cpu.err());
+        assertTrue(cpu.out().contains(accuracy), "trained on " + d.id() + ": " + accuracy + "; on cpu: " + cpu.out());
+    }
+}
