@@ -62,8 +62,12 @@ public final class ShapeChecks {
         }
     }
 
-    /** Checks C = op(A) op(B) and returns {m, n, k}. */
-    public static int[] gemm(boolean transA, boolean transB, Tensor a, Tensor b, Tensor c) {
+    /** The sizes of C = op(A) op(B): C is m x n, and the product sums over k. */
+    public record GemmShape(int m, int n, int k) {
+    }
+
+    /** Checks C = op(A) op(B) and returns its sizes. */
+    public static GemmShape gemm(boolean transA, boolean transB, Tensor a, Tensor b, Tensor c) {
         int m = transA ? a.cols() : a.rows();
         int k = transA ? a.rows() : a.cols();
         int kb = transB ? b.cols() : b.rows();
@@ -72,7 +76,7 @@ public final class ShapeChecks {
             throw new IllegalArgumentException("gemm: " + (transA ? "T" : "N") + (transB ? "T" : "N")
                     + " of " + a.shape() + " and " + b.shape() + " into " + c.shape());
         }
-        return new int[] {m, n, k};
+        return new GemmShape(m, n, k);
     }
 
     public static void length(int length, Tensor t) {

@@ -1,5 +1,6 @@
 package clnet.data;
 
+import clnet.tensor.Shape;
 import java.util.Arrays;
 
 /**
@@ -15,7 +16,7 @@ public final class IdxArray {
     /** IDX allows at most this many dimensions (the rank is one byte; clnet caps it lower). */
     public static final int MAX_RANK = 8;
 
-    private final int[] dims;
+    private final Shape shape;
     private final byte[] data;
 
     /**
@@ -29,34 +30,22 @@ public final class IdxArray {
             throw new IllegalArgumentException("an IDX array needs 1 to " + MAX_RANK
                     + " dimensions, got " + dims.length);
         }
-        long size = 1;
-        for (int d : dims) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(dims));
-            }
-            size *= d;
-            // Checked on every step so that the product cannot overflow a long either.
-            if (size > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("dims " + Arrays.toString(dims)
-                        + " describe more than " + Integer.MAX_VALUE + " bytes");
-            }
-        }
-        if (data.length != size) {
-            throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " need " + size
+        this.shape = Shape.of(dims);
+        if (data.length != shape.size()) {
+            throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " need " + shape.size()
                     + " bytes, got " + data.length);
         }
-        this.dims = dims.clone();
         this.data = data;
     }
 
     /** The dimensions, outermost first (a copy). */
     public int[] dims() {
-        return dims.clone();
+        return shape.dims();
     }
 
     /** The number of dimensions. */
     public int rank() {
-        return dims.length;
+        return shape.rank();
     }
 
     /** The bytes, row-major; not a copy. Values are unsigned: mask with {@code 0xFF}. */
@@ -66,16 +55,12 @@ public final class IdxArray {
 
     /** The number of items: the first dimension. */
     public int count() {
-        return dims[0];
+        return shape.rows();
     }
 
     /** Bytes per item: the product of all dimensions but the first (1 for rank 1). */
     public int itemSize() {
-        int size = 1;
-        for (int i = 1; i < dims.length; i++) {
-            size *= dims[i];
-        }
-        return size;
+        return shape.cols();
     }
 
     /** Byte {@code index} of the data as a value in 0..255. */
@@ -88,9 +73,7 @@ public final class IdxArray {
         if (n < 0 || n > count()) {
             throw new IndexOutOfBoundsException("first " + n + " items of " + count());
         }
-        int[] d = dims.clone();
-        d[0] = n;
-        return new IdxArray(d, Arrays.copyOf(data, n * itemSize()));
+        return new IdxArray(shape.withRows(n).dims(), Arrays.copyOf(data, n * itemSize()));
     }
 
     /** The dims as IDX tools print them: {@code 60000 x 28 x 28}. */
@@ -107,6 +90,6 @@ public final class IdxArray {
 
     @Override
     public String toString() {
-        return "IdxArray(" + describe(dims) + ")";
+        return "IdxArray(" + describe(shape.dims()) + ")";
     }
 }

@@ -70,11 +70,14 @@ public final class HostTensor {
 
     /** Index of the largest value in a row (the first one on ties, as numpy's argmax). */
     public int argmaxRow(int row) {
-        int c = cols();
-        int base = row * c;
+        return argmax(data, row * cols(), cols());
+    }
+
+    /** Index (from {@code offset}) of the largest of {@code n} values; the first one on ties. */
+    public static int argmax(float[] values, int offset, int n) {
         int best = 0;
-        for (int j = 1; j < c; j++) {
-            if (data[base + j] > data[base + best]) {
+        for (int j = 1; j < n; j++) {
+            if (values[offset + j] > values[offset + best]) {
                 best = j;
             }
         }

@@ -7,6 +7,7 @@ import clnet.backend.Tensor;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
 import clnet.ops.Loss;
+import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
@@ -113,10 +114,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        int[] mnk = ShapeChecks.gemm(transA, transB, a, b, c);
-        int m = mnk[0];
-        int n = mnk[1];
-        int k = mnk[2];
+        ShapeChecks.GemmShape s = ShapeChecks.gemm(transA, transB, a, b, c);
+        int m = s.m();
+        int n = s.n();
+        int k = s.k();
         FMatrixRMaj am = floats(a).matrix;
         FMatrixRMaj bm = floats(b).matrix;
         FMatrixRMaj cm = floats(c).matrix;
@@ -435,8 +436,9 @@ public final class CpuBackend implements Backend {
         for (int r = 0; r < rows; r++) {
             int base = r * cols;
             switch (accuracy) {
-                case CATEGORICAL -> correct += argmax(ps, base, cols) == argmax(ys, base, cols) ? 1f : 0f;
-                case SPARSE_CATEGORICAL -> correct += argmax(ps, base, cols) == (int) ys[r] ? 1f : 0f;
+                case CATEGORICAL ->
+                        correct += HostTensor.argmax(ps, base, cols) == HostTensor.argmax(ys, base, cols) ? 1f : 0f;
+                case SPARSE_CATEGORICAL -> correct += HostTensor.argmax(ps, base, cols) == (int) ys[r] ? 1f : 0f;
                 case BINARY -> {
                     int agree = 0;
                     for (int j = 0; j < cols; j++) {
@@ -449,17 +451,6 @@ public final class CpuBackend implements Backend {
             }
         }
         floats(acc).data()[slot] += correct;
-    }
-
-    /** The first index of the largest value, as numpy's argmax. */
-    static int argmax(float[] v, int base, int n) {
-        int best = 0;
-        for (int j = 1; j < n; j++) {
-            if (v[base + j] > v[base + best]) {
-                best = j;
-            }
-        }
-        return best;
     }
 
     // ---------------------------------------------------------------- optimizer updates

@@ -269,38 +269,32 @@ public final class OpenClBackend implements Backend {
     public void upload(float[] src, Tensor dst) {
         ClTensor d = mine(dst, DType.FLOAT32);
         ShapeChecks.length(src.length, d);
-        int n = d.size();
-        if (n == 0) {
-            return;
-        }
-        try {
-            if (4L * n >= STAGED_UPLOAD_LIMIT) {
-                clEnqueueWriteBuffer(queue, d.mem(), CL_TRUE, 0, 4L * n, Pointer.to(src), 0, null, null);
-            } else {
-                ByteBuffer b = stage(4 * n);
-                b.asFloatBuffer().put(src, 0, n);
-                enqueueStaged(d, b, 4L * n);
-            }
-        } catch (CLException e) {
-            throw OpenClException.of(e, "uploading a tensor " + d.shape());
-        }
+        write(d, Pointer.to(src), staged -> staged.asFloatBuffer().put(src, 0, d.size()));
     }
 
     @Override
     public void upload(int[] src, Tensor dst) {
         ClTensor d = mine(dst, DType.INT32);
         ShapeChecks.length(src.length, d);
-        int n = d.size();
-        if (n == 0) {
+        write(d, Pointer.to(src), staged -> staged.asIntBuffer().put(src, 0, d.size()));
+    }
+
+    /**
+     * Copies a Java array into {@code d}: large ones straight from the array, blocking;
+     * small ones through a staging buffer ({@code fill} copies them there), asynchronously.
+     */
+    private void write(ClTensor d, Pointer array, java.util.function.Consumer<ByteBuffer> fill) {
+        long bytes = 4L * d.size();
+        if (bytes == 0) {
             return;
         }
         try {
-            if (4L * n >= STAGED_UPLOAD_LIMIT) {
-                clEnqueueWriteBuffer(queue, d.mem(), CL_TRUE, 0, 4L * n, Pointer.to(src), 0, null, null);
+            if (bytes >= STAGED_UPLOAD_LIMIT) {
+                clEnqueueWriteBuffer(queue, d.mem(), CL_TRUE, 0, bytes, array, 0, null, null);
             } else {
-                ByteBuffer b = stage(4 * n);
-                b.asIntBuffer().put(src, 0, n);
-                enqueueStaged(d, b, 4L * n);
+                ByteBuffer b = stage((int) bytes);
+                fill.accept(b);
+                enqueueStaged(d, b, bytes);
             }
         } catch (CLException e) {
             throw OpenClException.of(e, "uploading a tensor " + d.shape());
@@ -384,15 +378,13 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        int[] mnk = ShapeChecks.gemm(transA, transB, a, b, c);
-        int m = mnk[0];
-        int n = mnk[1];
-        int k = mnk[2];
-        if (m == 0 || n == 0) {
+        ShapeChecks.GemmShape s = ShapeChecks.gemm(transA, transB, a, b, c);
+        if (s.m() == 0 || s.n() == 0) {
             return;
         }
         String kernel = "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
-        run(kernel, gemm.global(m, n), gemm.local(), m, n, k, alpha, floats(a), floats(b), beta, floats(c));
+        run(kernel, gemm.global(s.m(), s.n()), gemm.local(), s.m(), s.n(), s.k(), alpha, floats(a), floats(b), beta,
+                floats(c));
     }
 
     @Override
