@@ -46,3 +46,19 @@ __kernel void sum_rows(const float alpha, __global const float* x, __global floa
     for (int r = 0; r < rows; r++) s += x[r * cols + j];
     out[j] = alpha * s;
 }
+
+// dst = srcᵀ, src being rows x cols. Each work-item moves one TILE x TILE block, so that
+// both its reads and its writes stay within TILE cache lines; global size
+// (ceil(cols / TILE), ceil(rows / TILE)). The host sets TILE.
+#ifndef TILE
+#define TILE 16
+#endif
+__kernel void transpose(__global const float* src, __global float* dst, const int rows, const int cols) {
+    const int j0 = get_global_id(0) * TILE;
+    const int r0 = get_global_id(1) * TILE;
+    const int r1 = min(r0 + TILE, rows);
+    const int j1 = min(j0 + TILE, cols);
+    for (int j = j0; j < j1; j++) {
+        for (int r = r0; r < r1; r++) dst[j * rows + r] = src[r * cols + j];
+    }
+}

@@ -11,8 +11,9 @@
 //     not happen to a work-item that loops over K. So each work-item computes a whole
 //     TM x TN block of C on its own, its vectors are the SIMD registers, and a work-group
 //     is that one work-item.
-// Both keep the four kernels gemm_nn, gemm_nt, gemm_tn and gemm_tt (gemm_XY: X is the
-// storage of A, Y of B: n as given, t transposed) with the same arguments.
+// The GPU part has four kernels, gemm_nn, gemm_nt, gemm_tn and gemm_tt (gemm_XY: X is the
+// storage of A, Y of B: n as given, t transposed); the CPU part gemm_nn and gemm_tn. All
+// take the same arguments.
 
 #ifdef GEMM_CPU
 
@@ -23,25 +24,25 @@
 // that the work-groups a core takes one after another share one panel of op(B), which
 // then stays in that core's cache while the rows of A stream past it.
 //
-// How a block is computed depends on which dimension is contiguous in memory:
-//   - NN and TN (B row-major): op(B)'s row k is contiguous along n, so the block is a sum
-//     of outer products: for each k, TM values of A (each broadcast to all lanes) times
-//     NV vectors of B, into TM x NV vector accumulators (the register-blocked micro-kernel
-//     of CPU BLAS libraries).
-//   - NT: both A and B are contiguous along k only, so each C value is a dot product of
-//     two contiguous rows; a work-item takes its block in DM x DN sub-blocks, each with
-//     DM x DN vector accumulators along k that are summed across lanes at the end.
-//   - TT (unused by the layers) takes the plain scalar path.
-// Rows past M (and, for NT, columns past N) are read from the last valid row instead, so
-// that the inner loops need no bounds checks; their results are never stored. Only the
-// vector loads along n, in the outer-product kernels, need masking at the right edge.
+// The block is a sum of outer products: for each k, in order, TM values of op(A) (each
+// broadcast to all lanes) times NV vectors of B's row k, into TM x NV vector accumulators
+// (the register-blocked micro-kernel of CPU BLAS libraries). Only NN and TN exist here:
+// the host turns NT and TT into them by transposing B first (a cheap pass over a weight
+// matrix), so that every product sums along k in order, as the CPU backend and the GPU
+// kernel do. An NT kernel that summed dot products across vector lanes was as fast, but
+// its results depended on the vector width: five MNIST epochs (seed 42) ended between
+// 97.96 and 98.28 % test accuracy with it, where every configuration now gives the CPU
+// backend's 97.96 %.
+// Rows past M are read from the last valid row instead, so that the inner loop needs no
+// bounds checks; their results are never stored. Only the vector loads along n need
+// masking at the right edge.
 //
-// Every loop over TM, NV, DM, DN or VW is unrolled (#pragma unroll) so that the
+// Every loop over TM, NV or VW is unrolled (#pragma unroll) so that the
 // accumulator arrays become registers: left as loops, PoCL kept them on the stack, and the
 // micro-kernel ran at a quarter of the speed.
 //
-// The host sets VW (floats per SIMD vector: the device's preferred width), TM, NV
-// (TN = NV * VW), DM and DN with -D; these defaults suit AVX-512.
+// The host sets VW (floats per SIMD vector: the device's preferred width), TM and NV
+// (TN = NV * VW) with -D; these defaults suit AVX-512.
 
 #ifndef VW
 #define VW 16
@@ -51,12 +52,6 @@
 #endif
 #ifndef NV
 #define NV 2
-#endif
-#ifndef DM
-#define DM 4
-#endif
-#ifndef DN
-#define DN 4
 #endif
 #define TN (NV * VW)
 
@@ -75,27 +70,6 @@ typedef float4 floatv;
 #else
 #error "VW must be 4, 8 or 16"
 #endif
-
-#if TM % DM != 0 || TN % DN != 0
-#error "the NT sub-blocks (DM x DN) must tile the work-item's block (TM x TN)"
-#endif
-
-#define A_AT(m, k) (transA ? A[(k) * M + (m)] : A[(m) * K + (k)])
-#define B_AT(k, n) (transB ? B[(n) * K + (k)] : B[(k) * N + (n)])
-
-// The sum of a vector's lanes, halving it each step.
-inline float hsum(const floatv v) {
-#if VW == 16
-    const float8 h8 = v.lo + v.hi;
-    const float4 h4 = h8.lo + h8.hi;
-#elif VW == 8
-    const float4 h4 = v.lo + v.hi;
-#else
-    const float4 h4 = v;
-#endif
-    const float2 h2 = h4.lo + h4.hi;
-    return h2.x + h2.y;
-}
 
 // C[m, n] = alpha * acc + beta * C[m, n], reading C only when beta is not 0.
 inline void store1(__global float* C, const int idx, const float acc, const float alpha, const float beta) {
@@ -172,73 +146,6 @@ void outer_block(const int transA, const int edge, const int M, const int N, con
     }
 }
 
-// NT: dot products of rows of A and rows of B, vectors along k.
-inline void dot_block(const int M, const int N, const int K, const float alpha, __global const float* A,
-                      __global const float* B, const float beta, __global float* C, const int m0, const int n0) {
-    // Columns outer: the DN rows of B a sub-block reads stay in L1 while the work-item's TM
-    // rows of A, which every column step reads again, stay there too.
-    for (int nb = n0; nb < n0 + TN && nb < N; nb += DN) {
-        __global const float* brow[DN];
-        #pragma unroll
-        for (int j = 0; j < DN; j++) brow[j] = B + min(nb + j, N - 1) * K;
-        for (int mb = m0; mb < m0 + TM && mb < M; mb += DM) {
-            __global const float* arow[DM];
-            #pragma unroll
-            for (int i = 0; i < DM; i++) arow[i] = A + min(mb + i, M - 1) * K;
-
-            floatv acc[DM][DN];
-            #pragma unroll
-            for (int i = 0; i < DM; i++)
-                #pragma unroll
-                for (int j = 0; j < DN; j++) acc[i][j] = (floatv)(0.0f);
-            int k = 0;
-            for (; k + VW <= K; k += VW) {
-                floatv a[DM], b[DN];
-                #pragma unroll
-                for (int i = 0; i < DM; i++) a[i] = VLOAD(0, arow[i] + k);
-                #pragma unroll
-                for (int j = 0; j < DN; j++) b[j] = VLOAD(0, brow[j] + k);
-                #pragma unroll
-                for (int i = 0; i < DM; i++)
-                    #pragma unroll
-                    for (int j = 0; j < DN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
-            }
-            float sum[DM][DN];
-            #pragma unroll
-            for (int i = 0; i < DM; i++)
-                #pragma unroll
-                for (int j = 0; j < DN; j++) sum[i][j] = hsum(acc[i][j]);
-            for (; k < K; k++)  // the last K % VW terms
-                #pragma unroll
-                for (int i = 0; i < DM; i++)
-                    #pragma unroll
-                    for (int j = 0; j < DN; j++) sum[i][j] = fma(arow[i][k], brow[j][k], sum[i][j]);
-
-            #pragma unroll
-            for (int i = 0; i < DM; i++) {
-                if (mb + i >= M) break;
-                #pragma unroll
-                for (int j = 0; j < DN; j++) {
-                    if (nb + j < N) store1(C, (mb + i) * N + nb + j, sum[i][j], alpha, beta);
-                }
-            }
-        }
-    }
-}
-
-// Any layout, one dot product at a time: correct everywhere, fast nowhere.
-inline void scalar_block(const int transA, const int transB, const int M, const int N, const int K,
-                         const float alpha, __global const float* A, __global const float* B, const float beta,
-                         __global float* C, const int m0, const int n0) {
-    for (int m = m0; m < m0 + TM && m < M; m++) {
-        for (int n = n0; n < n0 + TN && n < N; n++) {
-            float s = 0.0f;
-            for (int k = 0; k < K; k++) s = fma(A_AT(m, k), B_AT(k, n), s);
-            store1(C, m * N + n, s, alpha, beta);
-        }
-    }
-}
-
 #define GEMM_KERNEL(name, body)                                                                 \
 __kernel void name(const int M, const int N, const int K, const float alpha, __global const float* A, \
                    __global const float* B, const float beta, __global float* C) {              \
@@ -254,8 +161,6 @@ GEMM_KERNEL(gemm_nn,
 GEMM_KERNEL(gemm_tn,
     if (n0 + TN <= N) outer_block(1, 0, M, N, K, alpha, A, B, beta, C, m0, n0);
     else outer_block(1, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
-GEMM_KERNEL(gemm_nt, dot_block(M, N, K, alpha, A, B, beta, C, m0, n0);)
-GEMM_KERNEL(gemm_tt, scalar_block(1, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
 
 #else
 

@@ -17,14 +17,14 @@ import org.jocl.Sizeof;
  *       work-group is (tsn / wptn) x (tsm / wptm) work-items.</li>
  *   <li>{@link Variant#CPU}: no local memory and no barriers; each work-item computes a
  *       tsm x tsn block of C alone (tsn = nv * vw, held in vectors of vw floats), and a
- *       work-group is that one work-item (wptm = tsm, wptn = tsn). NT products go in
- *       dm x dn sub-blocks of dot products along K. A CPU runtime runs work-items one
+ *       work-group is that one work-item (wptm = tsm, wptn = tsn). It has NN and TN
+ *       kernels only: the backend transposes B for the other two. A CPU runtime runs work-items one
  *       after another, so a barrier only costs there; the CPU's caches do what local memory
  *       does on a GPU.</li>
  * </ul>
- * For the GPU variant vw, dm and dn are 0.
+ * For the GPU variant vw is 0.
  */
-public record GemmConfig(Variant variant, int tsm, int tsn, int tsk, int wptm, int wptn, int vw, int dm, int dn) {
+public record GemmConfig(Variant variant, int tsm, int tsn, int tsk, int wptm, int wptn, int vw) {
 
     /** Which kernel of gemm.cl: the local-memory tiles for GPUs or the register blocks for CPUs. */
     public enum Variant { GPU, CPU }
@@ -33,22 +33,26 @@ public record GemmConfig(Variant variant, int tsm, int tsn, int tsk, int wptm, i
         Objects.requireNonNull(variant, "variant");
         boolean ok = tsm > 0 && tsn > 0 && wptm > 0 && wptn > 0 && tsm % wptm == 0 && tsn % wptn == 0;
         if (variant == Variant.GPU) {
-            ok &= tsk > 0 && vw == 0 && dm == 0 && dn == 0;
+            ok &= tsk > 0 && vw == 0;
         } else {
-            ok &= (vw == 4 || vw == 8 || vw == 16) && tsn % vw == 0 && wptm == tsm && wptn == tsn && dm > 0 && dn > 0
-                    && tsm % dm == 0 && tsn % dn == 0;
+            ok &= (vw == 4 || vw == 8 || vw == 16) && tsn % vw == 0 && wptm == tsm && wptn == tsn;
         }
         if (!ok) {
             // (not `this`: the fields are not set yet)
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "bad GEMM configuration %s tsm=%d tsn=%d tsk=%d wptm=%d wptn=%d vw=%d dm=%d dn=%d", variant, tsm,
-                    tsn, tsk, wptm, wptn, vw, dm, dn));
+                    "bad GEMM configuration %s tsm=%d tsn=%d tsk=%d wptm=%d wptn=%d vw=%d", variant, tsm, tsn, tsk,
+                    wptm, wptn, vw));
         }
+    }
+
+    /** True when gemm.cl has kernels for a transposed B (the CPU variant has NN and TN only). */
+    public boolean hasTransposedBKernels() {
+        return variant == Variant.GPU;
     }
 
     /** The GPU kernel with these tiles (the original five-number form). */
     public GemmConfig(int tsm, int tsn, int tsk, int wptm, int wptn) {
-        this(Variant.GPU, tsm, tsn, tsk, wptm, wptn, 0, 0, 0);
+        this(Variant.GPU, tsm, tsn, tsk, wptm, wptn, 0);
     }
 
     /**
@@ -69,16 +73,16 @@ public record GemmConfig(Variant variant, int tsm, int tsn, int tsk, int wptm, i
      */
     public static GemmConfig cpu(int vw) {
         return switch (vw) {
-            case 16 -> cpu(16, 12, 2, 4, 4); // 12 x 32: 24 accumulators (NT: 16)
-            case 8 -> cpu(8, 6, 2, 2, 4);    // 6 x 16: 12 accumulators (NT: 8)
-            case 4 -> cpu(4, 6, 2, 2, 4);    // 6 x 8: 12 accumulators (NT: 8)
+            case 16 -> cpu(16, 12, 2); // 12 x 32: 24 accumulators
+            case 8 -> cpu(8, 6, 2);    // 6 x 16: 12 accumulators
+            case 4 -> cpu(4, 6, 2);    // 6 x 8: 12 accumulators
             default -> throw new IllegalArgumentException("vector width " + vw + " (4, 8 or 16)");
         };
     }
 
-    /** The CPU kernel with tm x (nv * vw) blocks per work-item and dm x dn NT sub-blocks. */
-    public static GemmConfig cpu(int vw, int tm, int nv, int dm, int dn) {
-        return new GemmConfig(Variant.CPU, tm, nv * vw, 0, tm, nv * vw, vw, dm, dn);
+    /** The CPU kernel with tm x (nv * vw) blocks per work-item. */
+    public static GemmConfig cpu(int vw, int tm, int nv) {
+        return new GemmConfig(Variant.CPU, tm, nv * vw, 0, tm, nv * vw, vw);
     }
 
     /** By device type: the CPU kernel on CPUs, the GPU kernel on everything else. */
@@ -136,8 +140,7 @@ public record GemmConfig(Variant variant, int tsm, int tsn, int tsk, int wptm, i
     public String defines() {
         return variant == Variant.GPU
                 ? String.format(Locale.ROOT, "-DTSM=%d -DTSN=%d -DTSK=%d -DWPTM=%d -DWPTN=%d", tsm, tsn, tsk, wptm, wptn)
-                : String.format(Locale.ROOT, "-DGEMM_CPU -DVW=%d -DTM=%d -DNV=%d -DDM=%d -DDN=%d", vw, tsm, tsn / vw,
-                        dm, dn);
+                : String.format(Locale.ROOT, "-DGEMM_CPU -DVW=%d -DTM=%d -DNV=%d", vw, tsm, tsn / vw);
     }
 
     /** In words, for benchmarks and test names. */
@@ -145,6 +148,6 @@ public record GemmConfig(Variant variant, int tsm, int tsn, int tsk, int wptm, i
     public String toString() {
         return variant == Variant.GPU
                 ? String.format(Locale.ROOT, "gpu %dx%d tiles, k %d, %dx%d per work-item", tsm, tsn, tsk, wptm, wptn)
-                : String.format(Locale.ROOT, "cpu %dx%d per work-item, float%d, nt %dx%d", tsm, tsn, vw, dm, dn);
+                : String.format(Locale.ROOT, "cpu %dx%d per work-item, float%d", tsm, tsn, vw);
     }
 }

@@ -71,6 +71,9 @@ public final class OpenClBackend implements Backend {
     public static final List<String> KERNEL_FILES =
             List.of("elementwise.cl", "activations.cl", "losses.cl", "optimizers.cl", "gemm.cl");
 
+    /** The block each work-item of the transpose kernel moves (TILE in elementwise.cl). */
+    private static final int TRANSPOSE_TILE = 16;
+
     /** Uploads at least this large are written straight from the Java array, blocking. */
     private static final long STAGED_UPLOAD_LIMIT = 8L << 20;
 
@@ -86,6 +89,8 @@ public final class OpenClBackend implements Backend {
     /** Open buffers: freed on close() if their owners did not free them first. */
     private final java.util.Set<ClTensor> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private long liveBytes;
+    private cl_mem scratch;
+    private long scratchBytes;
 
     /** A direct buffer for asynchronous uploads and the event of its last copy. */
     private static final class Staging {
@@ -108,11 +113,11 @@ public final class OpenClBackend implements Backend {
             props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
             context = clCreateContext(props, 1, new cl_device_id[] {device.device()}, null, null, null);
             queue = clCreateCommandQueue(context, device.device(), 0, null);
-            String options = gemm.defines() + " -DRED_WG=" + reduceWorkGroup;
+            String options = gemm.defines() + " -DRED_WG=" + reduceWorkGroup + " -DTILE=" + TRANSPOSE_TILE;
             for (String file : KERNEL_FILES) {
                 cl_program program = buildProgram(file, kernelSource(file), options);
                 programs.add(program);
-                for (String name : kernelNames(file)) {
+                for (String name : kernelNames(file, gemm)) {
                     kernels.put(name, clCreateKernel(program, name, null));
                 }
             }
@@ -126,14 +131,16 @@ public final class OpenClBackend implements Backend {
     }
 
     /** The kernels a file defines; checked against the file when the backend opens. */
-    private static List<String> kernelNames(String file) {
+    private static List<String> kernelNames(String file, GemmConfig gemm) {
         return switch (file) {
-            case "elementwise.cl" -> List.of("fill", "copy", "axpy", "add_row_vector", "gather_rows", "sum_rows");
+            case "elementwise.cl" -> List.of("fill", "copy", "axpy", "add_row_vector", "gather_rows", "sum_rows",
+                    "transpose");
             case "activations.cl" -> List.of("activation_forward", "activation_backward", "softmax_forward",
                     "softmax_backward");
             case "losses.cl" -> List.of("loss_sum", "count_correct", "loss_gradient", "softmax_xent_gradient");
             case "optimizers.cl" -> List.of("sgd_step", "rmsprop_step", "adam_step");
-            case "gemm.cl" -> List.of("gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
+            case "gemm.cl" -> gemm.hasTransposedBKernels() ? List.of("gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt")
+                    : List.of("gemm_nn", "gemm_tn");
             default -> throw new IllegalArgumentException(file);
         };
     }
@@ -382,9 +389,38 @@ public final class OpenClBackend implements Backend {
         if (s.m() == 0 || s.n() == 0) {
             return;
         }
+        cl_mem bm = floats(b);
+        if (transB && !gemm.hasTransposedBKernels()) {
+            // The CPU kernels sum every product along k in order, as the CPU backend does;
+            // a transposed copy of B (a weight matrix, cheap to copy) keeps it that way.
+            cl_mem bt = scratch((long) b.size());
+            grid("transpose", (b.cols() + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE,
+                    (b.rows() + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE, bm, bt, b.rows(), b.cols());
+            bm = bt;
+            transB = false;
+        }
         String kernel = "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
-        run(kernel, gemm.global(s.m(), s.n()), gemm.local(), s.m(), s.n(), s.k(), alpha, floats(a), floats(b), beta,
+        run(kernel, gemm.global(s.m(), s.n()), gemm.local(), s.m(), s.n(), s.k(), alpha, floats(a), bm, beta,
                 floats(c));
+    }
+
+    /** A device buffer of at least {@code floats} floats for intermediate results, kept and grown. */
+    private cl_mem scratch(long floats) {
+        long bytes = Math.max(4L, 4L * floats);
+        if (bytes > scratchBytes) {
+            if (scratch != null) {
+                clReleaseMemObject(scratch); // freed once the kernels queued on it have run
+            }
+            try {
+                scratch = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            } catch (CLException e) {
+                scratch = null;
+                scratchBytes = 0;
+                throw OpenClException.of(e, "allocating " + ClDevice.bytes(bytes) + " of scratch space");
+            }
+            scratchBytes = bytes;
+        }
+        return scratch;
     }
 
     @Override
@@ -599,6 +635,10 @@ public final class OpenClBackend implements Backend {
         // own close() then finds them gone and does nothing.
         for (ClTensor t : live) {
             clReleaseMemObject(t.mem());
+        }
+        if (scratch != null) {
+            clReleaseMemObject(scratch);
+            scratch = null;
         }
         live.clear();
         liveBytes = 0;

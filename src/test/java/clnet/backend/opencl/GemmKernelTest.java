@@ -218,7 +218,7 @@ class GemmKernelTest {
         // dimension 0 along M: 128 rows in blocks of 12, 512 columns in blocks of 32
         assertArrayEquals(new long[] {11, 16}, cpu.global(128, 512));
         assertArrayEquals(new long[] {1, 1}, cpu.global(1, 1));
-        assertEquals("-DGEMM_CPU -DVW=16 -DTM=12 -DNV=2 -DDM=4 -DDN=4", cpu.defines());
+        assertEquals("-DGEMM_CPU -DVW=16 -DTM=12 -DNV=2", cpu.defines());
         for (int vw : new int[] {4, 8, 16}) {
             GemmConfig c = GemmConfig.cpu(vw);
             assertEquals(vw, c.vw());
@@ -232,8 +232,7 @@ class GemmKernelTest {
         assertThrows(IllegalArgumentException.class, () -> new GemmConfig(64, 64, 16, 3, 4));
         assertThrows(IllegalArgumentException.class, () -> new GemmConfig(64, 64, 0, 4, 4));
         assertThrows(IllegalArgumentException.class, () -> GemmConfig.cpu(12));
-        assertThrows(IllegalArgumentException.class, () -> GemmConfig.cpu(16, 12, 2, 4, 3)); // 3 does not divide 32
-        assertThrows(IllegalArgumentException.class, () -> GemmConfig.cpu(16, 10, 2, 4, 4)); // 4 does not divide 10
-        assertThrows(NullPointerException.class, () -> new GemmConfig(null, 8, 32, 0, 8, 32, 16, 4, 4));
+        assertThrows(IllegalArgumentException.class, () -> GemmConfig.cpu(16, 12, 0)); // no vectors per row
+        assertThrows(NullPointerException.class, () -> new GemmConfig(null, 8, 32, 0, 8, 32, 16));
     }
 }
