@@ -36,7 +36,11 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required; see clnet --help");
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        java.nio.file.Path jsig = SignalChaining.missingLibrary();
+        if (jsig != null) {
+            System.exit(SignalChaining.relaunch(jsig, args));
+        }
         System.exit(execute(args, System.out, System.err));
     }
 
