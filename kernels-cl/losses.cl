@@ -22,6 +22,12 @@
 inline float clip_p(const float p) { return fmin(fmax(p, EPSILON), 1.0f - EPSILON); }
 inline int inside(const float p) { return p > EPSILON && p < 1.0f - EPSILON; }
 
+// Whether a sparse target is a class index of the output; a bad one makes the loss and the
+// gradient NaN (as in the CPU backend) rather than read out of bounds.
+inline int valid_label(const float label, const int classes) {
+    return label >= 0.0f && label < classes && label == (float) (int) label;
+}
+
 inline float row_sum(__global const float* p, const int base, const int cols) {
     float s = 0.0f;
     for (int j = 0; j < cols; j++) s += p[base + j];
@@ -35,6 +41,7 @@ inline float sample_loss(const int kind, __global const float* p, __global const
     if (kind == CATEGORICAL_CROSSENTROPY || kind == SPARSE_CATEGORICAL_CROSSENTROPY) {
         const float s = row_sum(p, base, cols);
         if (kind == SPARSE_CATEGORICAL_CROSSENTROPY) {
+            if (!valid_label(y[r], cols)) return NAN;
             return -log(clip_p(p[base + (int) y[r]] / s));
         }
         for (int j = 0; j < cols; j++) {
@@ -123,6 +130,7 @@ __kernel void loss_gradient(const int kind, __global const float* p, __global co
             g[base + j] = h;
             dot += h * q;
         }
+        if (sparse && !valid_label(y[r], cols)) dot = NAN;
         for (int j = 0; j < cols; j++) g[base + j] = scale * (g[base + j] - dot) / s;
         return;
     }
@@ -149,5 +157,5 @@ __kernel void softmax_xent_gradient(__global const float* p, __global const floa
     const int r = get_global_id(1);
     if (j >= cols || r >= rows) return;
     const float t = sparse ? ((int) y[r] == j ? 1.0f : 0.0f) : y[r * cols + j];
-    g[r * cols + j] = scale * (p[r * cols + j] - t);
+    g[r * cols + j] = (sparse && !valid_label(y[r], cols)) ? NAN : scale * (p[r * cols + j] - t);
 }

@@ -49,7 +49,12 @@ public interface Backend extends AutoCloseable {
 
     default Tensor upload(HostTensor host) {
         Tensor t = alloc(host.shape(), DType.FLOAT32);
-        upload(host.data(), t);
+        try {
+            upload(host.data(), t);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
         return t;
     }
 

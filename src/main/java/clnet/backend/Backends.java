@@ -53,8 +53,7 @@ public final class Backends {
         }
         return switch (d) {
             case "cpu" -> new CpuBackend();
-            case "auto" -> devices().stream().filter(c -> c.isGpu() || c.isAccelerator()).findFirst()
-                    .<Backend>map(OpenClBackend::new).orElseGet(CpuBackend::new);
+            case "auto" -> autoDevice().<Backend>map(OpenClBackend::new).orElseGet(CpuBackend::new);
             case "opencl" -> new OpenClBackend(devices().stream().findFirst()
                     .orElseThrow(() -> new OpenClException(OpenClException.NO_DRIVER)));
             case "gpu" -> new OpenClBackend(devices().stream().filter(ClDevice::isGpu).findFirst()
@@ -63,6 +62,17 @@ public final class Backends {
             default -> throw new IllegalArgumentException("unknown device '" + device + "' (known: "
                     + DEVICES_HELP + ")");
         };
+    }
+
+    /** The OpenCL device {@code auto} takes: the first GPU or accelerator; empty means the CPU backend. */
+    public static java.util.Optional<ClDevice> autoDevice() {
+        return devices().stream().filter(c -> c.isGpu() || c.isAccelerator()).findFirst();
+    }
+
+    /** True when {@code device} (a valid name) resolves to the CPU backend. */
+    public static boolean isCpu(String device) {
+        String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
+        return d.equals("cpu") || (d.equals("auto") && autoDevice().isEmpty());
     }
 
     /** The OpenCL devices of this host; empty without a driver. */

@@ -29,10 +29,8 @@ final class DevicesCommand implements Callable<Integer> {
         try (CpuBackend cpu = new CpuBackend()) {
             out.println(cpu.description());
         }
-        try (var auto = Backends.open("auto")) {
-            out.println("auto selects: " + auto.name() + (auto instanceof CpuBackend && !devices.isEmpty()
-                    ? " (the only OpenCL devices here are CPUs; --device opencl uses them)" : ""));
-        }
+        out.println("auto selects: " + Backends.autoDevice().map(ClDevice::id).orElse("cpu"
+                + (devices.isEmpty() ? "" : " (the only OpenCL devices here are CPUs; --device opencl uses them)")));
         return 0;
     }
 }

@@ -1,6 +1,13 @@
 package clnet.cli;
 
+import clnet.backend.opencl.KernelBuildException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,23 +66,50 @@ public final class Main implements Runnable {
             commandLine.getErr().flush();
             return CommandLine.ExitCode.SOFTWARE;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // an Error, which picocli does not hand to the handler above
+            err.printf("clnet: error: out of Java heap memory (the heap may grow to %d MiB); give it more with"
+                    + " JAVA_OPTS=-Xmx<size>%n", Runtime.getRuntime().maxMemory() >> 20);
+            code = CommandLine.ExitCode.SOFTWARE;
+        }
         out.flush();
         err.flush();
         return code;
     }
 
-    /** One line: the exception's message, or its type when it has none. */
+    /**
+     * One line: the exception's message, or its type when it has none. A kernel build
+     * failure keeps the compiler's log on the lines after it.
+     */
     static String message(Throwable e) {
         String m = e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException n && n.getReason() == null) {
-            // the message is the bare path; one with a reason says what is missing already
-            return m + ": no such file";
+        if (e instanceof KernelBuildException) {
+            return m;
+        }
+        if (e instanceof FileSystemException f) {
+            return fileProblem(f);
         }
         if (m == null || m.isBlank()) {
             return e.getClass().getSimpleName();
         }
         return m.replace('\n', ' ');
+    }
+
+    /** "path: what is wrong" for the file-system errors, whose own messages may be a bare path. */
+    private static String fileProblem(FileSystemException f) {
+        String reason = f.getReason();
+        if (reason == null) {
+            reason = f instanceof NoSuchFileException ? "no such file"
+                    : f instanceof AccessDeniedException ? "permission denied"
+                    : f instanceof NotDirectoryException ? "not a directory"
+                    : f instanceof FileAlreadyExistsException ? "already exists"
+                    : f instanceof DirectoryNotEmptyException ? "directory not empty"
+                    : f.getClass().getSimpleName();
+        }
+        return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

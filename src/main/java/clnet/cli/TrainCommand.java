@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code clnet train}: a multilayer perceptron on MNIST. The defaults are Keras's
  * {@code mnist_mlp} example: 784 → 512 relu → 512 relu → 10 softmax, categorical
- * cross-entropy, RMSprop, batches of 128, validated on the test set after each epoch.
+ * cross-entropy, RMSprop, batches of 128, validated on the test set after each epoch (the
+ * example's Dropout(0.2) layers are left out: clnet has no dropout yet).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a multilayer perceptron on MNIST, print one progress line per epoch, then the"
@@ -117,6 +118,14 @@ final class TrainCommand implements Callable<Integer> {
         for (int width : layers) {
             require(width >= 1, "--layers widths must be positive: " + layers);
         }
+        if (!noSave) {
+            // now, not after the training it would otherwise throw away
+            try {
+                ModelFile.checkWritable(save);
+            } catch (java.io.IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--save: " + Main.message(e));
+            }
+        }
 
         PrintStream out = main.out;
         MnistData mnist = Mnist.load(data);
@@ -152,11 +161,23 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "test loss: %.4f%n", test.loss());
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
             if (!noSave) {
-                ModelFile.save(model, save);
-                out.println("saved model to " + save);
+                save(model, out);
             }
         }
         return 0;
+    }
+
+    /** Saves the model; if that fails after all, saves it to a temporary file so the training is not lost. */
+    private void save(Sequential model, PrintStream out) throws java.io.IOException {
+        try {
+            ModelFile.save(model, save);
+            out.println("saved model to " + save);
+        } catch (java.io.IOException e) {
+            Path rescue = java.nio.file.Files.createTempFile("mnist_mlp-", ".safetensors");
+            ModelFile.save(model, rescue);
+            throw new java.io.IOException("could not save the model to " + save + " (" + Main.message(e)
+                    + "); saved it to " + rescue + " instead", e);
+        }
     }
 
     private <T> T parse(java.util.function.Supplier<T> parser, String option) {

@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import clnet.backend.Backends;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -22,8 +24,11 @@ final class VerifyCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--device", defaultValue = "opencl", paramLabel = "DEVICE",
-            description = "The device to check: opencl, opencl:P:D, gpu (default: ${DEFAULT-VALUE}).")
+            description = "The OpenCL device to check: opencl, opencl:P:D, gpu, auto (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
@@ -32,6 +37,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = main.out;
+        try {
+            Backends.checkName(device);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage());
+        }
+        if (Backends.isCpu(device)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--device " + device + " is the CPU"
+                    + " backend, the oracle itself; verify checks an OpenCL device against it (--device opencl)");
+        }
         DeviceOption d = new DeviceOption();
         d.device = device;
         try (CpuBackend oracle = new CpuBackend(); Backend candidate = d.open(out)) {

@@ -55,6 +55,9 @@ public final class ModelFile {
     /** Headers beyond this are refused before they are read (ours are a few kilobytes). */
     private static final long MAX_HEADER_BYTES = 16L << 20;
 
+    /** The largest file read: it is read into one array. */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private ModelFile() {
@@ -102,6 +105,31 @@ public final class ModelFile {
         });
     }
 
+    /**
+     * Fails now, with the reason, if {@link #save} could not write {@code path}: it is a
+     * directory, or its directory cannot be created or written. For checking a destination
+     * before hours of training rather than after.
+     */
+    public static void checkWritable(Path path) throws IOException {
+        Path target = path.toAbsolutePath();
+        if (Files.isDirectory(target)) {
+            throw new ModelFileException(path + ": is a directory; give a file name to save the model to");
+        }
+        Path dir = target.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path probe = temporarySibling(target);
+        FileChannel.open(probe, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW).close();
+        Files.delete(probe);
+    }
+
+    /** A fresh name beside {@code target}, for writing before the rename. */
+    private static Path temporarySibling(Path target) {
+        return target.resolveSibling("." + target.getFileName() + "."
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+    }
+
     private interface Writer {
         void write(FileChannel out) throws IOException;
     }
@@ -114,8 +142,7 @@ public final class ModelFile {
         }
         // CREATE_NEW under a random name, not createTempFile: the file then gets the
         // permissions the umask gives any new file, where createTempFile makes it private.
-        Path tmp = target.resolveSibling("." + target.getFileName() + "."
-                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path tmp = temporarySibling(target);
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writer.write(out);
@@ -167,6 +194,10 @@ public final class ModelFile {
      */
     public static Sequential load(Path path, Backend backend) throws IOException {
         byte[] bytes;
+        if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
+            throw new ModelFileException(path + ": " + Files.size(path) + " bytes; clnet model files hold at most "
+                    + MAX_FILE_BYTES + " (a 2 GiB array)");
+        }
         if (Files.isDirectory(path)) {
             // readAllBytes would say only "Is a directory", without the path
             throw new ModelFileException(path + ": is a directory, not a model file");
@@ -298,7 +329,7 @@ public final class ModelFile {
         private List<HostTensor> weights(List<Parameter> params) throws ModelFileException {
             long dataBytes = bytes.length - dataStart;
             List<HostTensor> out = new ArrayList<>();
-            long covered = 0;
+            List<long[]> ranges = new ArrayList<>();
             for (Parameter p : params) {
                 JsonObject t = object(header, p.name(), "the header");
                 String dtype = string(t, "dtype", p.name());
@@ -332,10 +363,20 @@ public final class ModelFile {
                     }
                 }
                 out.add(new HostTensor(want, values));
-                covered += offsets[1] - offsets[0];
+                ranges.add(offsets);
             }
-            if (covered != dataBytes) {
-                throw fail("the data section holds " + dataBytes + " bytes but the tensors cover " + covered);
+            // safetensors: the tensors tile the data section, back to back, no gaps or overlaps
+            ranges.sort(java.util.Comparator.comparingLong(r -> r[0]));
+            long end = 0;
+            for (long[] r : ranges) {
+                if (r[0] != end) {
+                    throw fail("the tensors' byte ranges " + (r[0] < end ? "overlap" : "leave a gap") + " at byte "
+                            + Math.min(r[0], end) + " of the data section");
+                }
+                end = r[1];
+            }
+            if (end != dataBytes) {
+                throw fail("the data section holds " + dataBytes + " bytes but the tensors cover " + end);
             }
             return out;
         }

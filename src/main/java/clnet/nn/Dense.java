@@ -181,11 +181,6 @@ public final class Dense extends Layer {
         return a;
     }
 
-    /** The output of the last forward pass. */
-    Tensor lastOutput() {
-        return lastA;
-    }
-
     @Override
     public Tensor backward(Tensor dOutput, boolean needInputGradient) {
         requireForward();

@@ -3,7 +3,6 @@ package clnet.nn;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.tensor.Rng;
-import clnet.tensor.Shape;
 import java.util.List;
 import java.util.Map;
 
@@ -43,11 +42,6 @@ public abstract class Layer implements AutoCloseable {
     public abstract int inputFeatures();
 
     public abstract int outputFeatures();
-
-    /** The output shape for a batch of unknown size; Keras prints the batch as None. */
-    public Shape outputShape(int batch) {
-        return Shape.of(batch, outputFeatures());
-    }
 
     public abstract long paramCount();
 

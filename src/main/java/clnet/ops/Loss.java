@@ -56,13 +56,18 @@ public enum Loss {
         return this == SPARSE_CATEGORICAL_CROSSENTROPY ? 1 : outputs;
     }
 
-    /** The accuracy Keras picks for {@code metrics=["accuracy"]} with this loss. */
+    /**
+     * The accuracy Keras 3 picks for {@code metrics=["accuracy"]}: by shape, not by loss.
+     * One output is binary accuracy; one target column (class indices) for several
+     * outputs is sparse categorical; anything else, binary cross-entropy on one-hot rows
+     * included, is categorical.
+     */
     public Accuracy accuracy(int outputs) {
-        if (this == SPARSE_CATEGORICAL_CROSSENTROPY) {
-            return Accuracy.SPARSE_CATEGORICAL;
-        }
-        if (this == BINARY_CROSSENTROPY || outputs == 1) {
+        if (outputs == 1) {
             return Accuracy.BINARY;
+        }
+        if (targetColumns(outputs) == 1) {
+            return Accuracy.SPARSE_CATEGORICAL;
         }
         return Accuracy.CATEGORICAL;
     }

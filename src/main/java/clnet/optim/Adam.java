@@ -48,7 +48,7 @@ public final class Adam extends Optimizer {
 
     @Override
     protected void beginStep(long step) {
-        // Keras computes beta^t in float32 and so do we: the powers are what it rounds.
+        // beta^t is rounded to float32, as Keras's float32 variables hold it.
         float b1t = (float) Math.pow(beta1, step);
         float b2t = (float) Math.pow(beta2, step);
         alpha = (float) (learningRate * Math.sqrt(1.0 - b2t) / (1.0 - b1t));

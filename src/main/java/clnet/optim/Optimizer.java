@@ -46,6 +46,7 @@ public abstract class Optimizer implements AutoCloseable {
     /** Allocates the slots (zeroed) for {@code parameters} in {@code backend}. */
     public void build(Backend backend, List<Parameter> parameters) {
         close();
+        iterations = 0; // fresh slots: Adam's bias correction starts over with them
         this.backend = backend;
         this.parameters = List.copyOf(parameters);
         for (Parameter p : parameters) {

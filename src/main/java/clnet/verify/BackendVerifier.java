@@ -173,6 +173,21 @@ public final class BackendVerifier {
                         (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / r, x[2]));
             }
         }
+        // class indices outside the output (10 of 10 classes, -1): NaN in both backends,
+        // never a read out of bounds
+        Loss sparseLoss = Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
+        HostTensor badLabels = targets(sparseLoss, 7, 10);
+        badLabels.set(3, 0, 10f);
+        badLabels.set(5, 0, -1f);
+        HostTensor pBad = predictions(sparseLoss, 7, 10);
+        compare("lossSum bad class index", "7x10", 0, 0, new HostTensor[] {pBad, badLabels, filled(1, 1, 0f)}, 2,
+                (be, x) -> be.lossSum(sparseLoss, x[0], x[1], x[2], 0));
+        compare("lossGradient bad class index", "7x10", 1e-6, 1e-4,
+                new HostTensor[] {pBad, badLabels, filled(7, 10, 0f)}, 2,
+                (be, x) -> be.lossGradient(sparseLoss, x[0], x[1], 1f / 7, x[2]));
+        compare("softmaxCrossEntropyGradient bad class index", "7x10", 1e-7, 1e-5,
+                new HostTensor[] {pBad, badLabels, filled(7, 10, 0f)}, 2,
+                (be, x) -> be.softmaxCrossEntropyGradient(x[0], x[1], true, 1f / 7, x[2]));
         for (boolean sparse : new boolean[] {false, true}) {
             Loss loss = sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
             for (int[] s : shapes) {

@@ -427,4 +427,12 @@ class CliTest {
                 r.err());
         assertTrue(r.err().contains("\tat clnet.io.ModelFile.load"), r.err());
     }
+
+    @Test
+    void anUnwritableSaveTargetIsRefusedBeforeTraining(@TempDir Path tmp) {
+        Run r = run("train", "--data", "/nonexistent", "--device", "cpu", "--save", tmp.toString());
+        // a usage error, found before the (missing) data is even looked at
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--save: " + tmp + ": is a directory"), r.err());
+    }
 }

@@ -51,4 +51,14 @@ class OpenClCliTest {
         assertEquals(0, cpu.code(), cpu.err());
         assertTrue(cpu.out().contains(accuracy), "trained on " + d.id() + ": " + accuracy + "; on cpu: " + cpu.out());
     }
+
+    @Test
+    void verifyRefusesTheCpuBackendAndUnknownNames() {
+        CliTest.Run cpu = CliTest.run("verify", "--device", "cpu");
+        assertEquals(2, cpu.code(), cpu.err());
+        assertTrue(cpu.err().contains("is the CPU backend, the oracle itself"), cpu.err());
+        CliTest.Run bogus = CliTest.run("verify", "--device", "tpu");
+        assertEquals(2, bogus.code(), bogus.err());
+        assertTrue(bogus.err().contains("unknown device 'tpu'"), bogus.err());
+    }
 }

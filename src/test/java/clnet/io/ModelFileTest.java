@@ -523,4 +523,17 @@ class ModelFileTest {
         Path p = Files.createDirectory(dir.resolve("folder.safetensors"));
         assertEquals(p + ": is a directory, not a model file", refused(p));
     }
+
+    @Test
+    void tensorsSharingBytesAreRefused() throws IOException {
+        // dense/bias moved onto the first bytes of dense/kernel: the sizes still add up
+        // differently, and the ranges overlap
+        Path p = edited("overlap.safetensors", h -> {
+            com.google.gson.JsonArray offsets = new com.google.gson.JsonArray();
+            offsets.add(0);
+            offsets.add(4 * 16);
+            h.getAsJsonObject("dense/bias").add("data_offsets", offsets);
+        });
+        assertTrue(refused(p).contains("byte ranges overlap at byte 0"), refused(p));
+    }
 }

@@ -41,7 +41,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor alloc(Shape shape, DType dtype) {
-        return new CpuTensor(shape, dtype);
+        try {
+            return new CpuTensor(shape, dtype);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "out of memory: a %s tensor %s needs %d MiB; the Java heap may grow to %d MiB"
+                            + " (JAVA_OPTS=-Xmx<size> gives it more)", dtype, shape,
+                    ((long) shape.size() * dtype.bytes()) >> 20, Runtime.getRuntime().maxMemory() >> 20));
+        }
     }
 
     @Override
@@ -302,6 +309,9 @@ public final class CpuBackend implements Backend {
                 }
                 if (loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY) {
                     int label = (int) ys[r];
+                    if (!validLabel(ys[r], cols)) {
+                        return Float.NaN; // the NaN-loss check then stops training
+                    }
                     return -(float) Math.log(clip(ps[base + label] / sum, eps));
                 }
                 float l = 0f;
@@ -341,6 +351,15 @@ public final class CpuBackend implements Backend {
         throw new AssertionError(loss);
     }
 
+    /**
+     * Whether a sparse target is a class index of the output. A bad one makes the loss and
+     * gradient NaN here and in the kernels alike, never an out-of-bounds read; fit checks
+     * labels before training, so only direct calls of the step API can get there.
+     */
+    static boolean validLabel(float label, int classes) {
+        return label >= 0 && label < classes && label == (int) label;
+    }
+
     static float clip(float p, float eps) {
         return Math.min(Math.max(p, eps), 1f - eps);
     }
@@ -377,6 +396,9 @@ public final class CpuBackend implements Backend {
                         float h = t != 0f && inside(q, eps) ? -t / q : 0f;
                         g[base + j] = h;
                         dot += h * q;
+                    }
+                    if (sparse && !validLabel(ys[r], cols)) {
+                        dot = Float.NaN;
                     }
                     for (int j = 0; j < cols; j++) {
                         g[base + j] = scale * (g[base + j] - dot) / sum;
@@ -417,9 +439,10 @@ public final class CpuBackend implements Backend {
         for (int r = 0; r < rows; r++) {
             int base = r * cols;
             int label = sparse ? (int) ys[r] : -1;
+            boolean bad = sparse && !validLabel(ys[r], cols);
             for (int j = 0; j < cols; j++) {
                 float t = sparse ? (j == label ? 1f : 0f) : ys[base + j];
-                g[base + j] = scale * (ps[base + j] - t);
+                g[base + j] = bad ? Float.NaN : scale * (ps[base + j] - t);
             }
         }
     }
