@@ -19,17 +19,26 @@ final class DeviceOption {
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
             description = "Where to compute: " + Backends.DEVICES_HELP + " (default: ${DEFAULT-VALUE}).")
     void setDevice(String name) {
+        check(command.commandLine(), name);
+        this.device = name;
+    }
+
+    /** Refuses a malformed device name as a usage error of {@code cl}. */
+    static void check(CommandLine cl, String name) {
         try {
             Backends.checkName(name);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(command.commandLine(), "--device: " + e.getMessage());
+            throw new CommandLine.ParameterException(cl, "--device: " + e.getMessage());
         }
-        this.device = name;
     }
 
     /** Opens the device and says which one it is, as every run does. */
     Backend open(PrintStream out) {
-        Backend backend = Backends.open(device);
+        return open(device, out);
+    }
+
+    static Backend open(String name, PrintStream out) {
+        Backend backend = Backends.open(name);
         out.println("device: " + backend.description());
         return backend;
     }

@@ -37,18 +37,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = main.out;
-        try {
-            Backends.checkName(device);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage());
-        }
+        DeviceOption.check(spec.commandLine(), device);
         if (Backends.isCpu(device)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--device " + device + " is the CPU"
                     + " backend, the oracle itself; verify checks an OpenCL device against it (--device opencl)");
         }
-        DeviceOption d = new DeviceOption();
-        d.device = device;
-        try (CpuBackend oracle = new CpuBackend(); Backend candidate = d.open(out)) {
+        try (CpuBackend oracle = new CpuBackend(); Backend candidate = DeviceOption.open(device, out)) {
             List<BackendVerifier.Check> checks = new BackendVerifier(oracle, candidate, seed)
                     .onCheck(c -> out.println(c.line()))
                     .runAll();

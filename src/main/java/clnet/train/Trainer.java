@@ -30,9 +30,7 @@ public final class Trainer {
     }
 
     public History fit(HostTensor x, HostTensor y, FitOptions options) {
-        if (model.loss() == null) {
-            throw new IllegalStateException("model " + model.name() + " is not compiled: call compile(optimizer, loss)");
-        }
+        requireCompiled();
         checkSamples("x", x, "y", y);
         model.build(x.cols());
         checkTargets("y", y);
@@ -43,7 +41,7 @@ public final class Trainer {
         HostTensor valY = options.validationY();
         if (valX != null) {
             checkSamples("validation x", valX, "validation y", valY);
-            checkFeatures("validation x", valX);
+            model.build(valX.cols()); // refuses a width other than the model's
             checkTargets("validation y", valY);
         } else if (options.validationSplit() > 0) {
             Datasets.Split split = Datasets.splitLast(x, y, options.validationSplit());
@@ -110,11 +108,9 @@ public final class Trainer {
     }
 
     public EvaluationResult evaluate(HostTensor x, HostTensor y, int batchSize, int verbose, PrintStream out) {
-        if (model.loss() == null) {
-            throw new IllegalStateException("model " + model.name() + " is not compiled: call compile(optimizer, loss)");
-        }
+        requireCompiled();
         checkSamples("x", x, "y", y);
-        checkFeatures("x", x);
+        model.build(x.cols()); // refuses a width other than the model's
         checkTargets("y", y);
         Backend backend = model.backend();
         int batch = Math.min(batchSize, x.rows());
@@ -190,6 +186,12 @@ public final class Trainer {
 
     // ---------------------------------------------------------------- input checks
 
+    private void requireCompiled() {
+        if (model.loss() == null) {
+            throw new IllegalStateException("model " + model.name() + " is not compiled: call compile(optimizer, loss)");
+        }
+    }
+
     private static void checkSamples(String xName, HostTensor x, String yName, HostTensor y) {
         if (y == null) {
             throw new IllegalArgumentException(xName + " given without " + yName);
@@ -212,14 +214,6 @@ public final class Trainer {
                 throw new IllegalArgumentException(name + " holds " + d[i] + " at sample " + i / Math.max(1, t.cols())
                         + ", feature " + i % Math.max(1, t.cols()));
             }
-        }
-    }
-
-    private void checkFeatures(String name, HostTensor x) {
-        model.build(x.cols());
-        if (x.cols() != model.inputFeatures()) {
-            throw new IllegalArgumentException(name + " has " + x.cols() + " features; the model takes "
-                    + model.inputFeatures());
         }
     }
 
