@@ -1,7 +1,7 @@
 package clnet.cli;
 
 import clnet.backend.Backend;
-import clnet.backend.Backends;
+import clnet.device.Backends;
 import java.io.PrintStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;

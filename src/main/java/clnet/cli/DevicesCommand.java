@@ -1,6 +1,6 @@
 package clnet.cli;
 
-import clnet.backend.Backends;
+import clnet.device.Backends;
 import clnet.backend.cpu.CpuBackend;
 import clnet.backend.opencl.ClDevice;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import clnet.backend.Backend;
 import clnet.nn.Dense;
 import clnet.nn.Initializer;
 import clnet.nn.Layer;
-import clnet.nn.Parameter;
+import clnet.backend.Parameter;
 import clnet.nn.Sequential;
 import clnet.ops.Activation;
 import clnet.ops.Loss;

@@ -1,5 +1,6 @@
 package clnet.nn;
 
+import clnet.backend.Parameter;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.ops.Activation;

@@ -1,7 +1,8 @@
 package clnet.nn;
 
+import clnet.backend.Parameter;
 import clnet.backend.Backend;
-import clnet.backend.Backends;
+import clnet.device.Backends;
 import clnet.backend.Tensor;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
@@ -12,6 +13,7 @@ import clnet.tensor.Rng;
 import clnet.train.EvaluationResult;
 import clnet.train.FitOptions;
 import clnet.train.History;
+import clnet.train.Trainable;
 import clnet.train.Trainer;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -40,7 +42,7 @@ import java.util.Map;
  * program gives the same model on every run and on every backend; Keras draws a random
  * seed unless told otherwise.
  */
-public final class Sequential implements AutoCloseable {
+public final class Sequential implements Trainable, AutoCloseable {
     public static final long DEFAULT_SEED = 42;
 
     private final List<Layer> layers = new ArrayList<>();
@@ -101,6 +103,7 @@ public final class Sequential implements AutoCloseable {
         return this;
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -125,6 +128,11 @@ public final class Sequential implements AutoCloseable {
 
     public Optimizer optimizer() {
         return optimizer;
+    }
+
+    @Override
+    public boolean hasOptimizer() {
+        return optimizer != null;
     }
 
     public Loss loss() {
@@ -251,6 +259,11 @@ public final class Sequential implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- the step API
+
+    @Override
+    public Tensor predictOnBatch(Tensor x) {
+        return forward(x);
+    }
 
     /** Runs a batch through the layers; the result is valid until the next call. */
     public Tensor forward(Tensor x) {

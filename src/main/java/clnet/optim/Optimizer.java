@@ -2,7 +2,7 @@ package clnet.optim;
 
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
-import clnet.nn.Parameter;
+import clnet.backend.Parameter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

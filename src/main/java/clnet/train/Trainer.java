@@ -3,7 +3,6 @@ package clnet.train;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.data.Datasets;
-import clnet.nn.Sequential;
 import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Rng;
@@ -23,14 +22,17 @@ import java.util.Map;
 public final class Trainer {
     private static final long SHUFFLE_STREAM = 0x5348_5546_464C_45L; // "SHUFFLE"
 
-    private final Sequential model;
+    private final Trainable model;
 
-    public Trainer(Sequential model) {
+    public Trainer(Trainable model) {
         this.model = model;
     }
 
     public History fit(HostTensor x, HostTensor y, FitOptions options) {
         requireCompiled();
+        if (!model.hasOptimizer()) {
+            throw new IllegalStateException("model " + model.name() + " has no optimizer: compile it with one to fit");
+        }
         checkSamples("x", x, "y", y);
         model.build(x.cols());
         checkTargets("y", y);
@@ -161,7 +163,7 @@ public final class Trainer {
                 int rows = Math.min(batch, x.rows() - start);
                 Tensor xv = xb.firstRows(rows);
                 data.batch(start, xv, null);
-                Tensor p = model.forward(xv);
+                Tensor p = model.predictOnBatch(xv);
                 backend.download(p, chunk);
                 System.arraycopy(chunk, 0, result, start * outputs, rows * outputs);
             }

@@ -5,7 +5,7 @@ import clnet.backend.DType;
 import clnet.backend.Tensor;
 
 import clnet.nn.Dense;
-import clnet.nn.Parameter;
+import clnet.backend.Parameter;
 import clnet.nn.Sequential;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;

@@ -1,5 +1,6 @@
 package clnet.nn;
 
+import clnet.backend.Parameter;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clnet.Tensors;

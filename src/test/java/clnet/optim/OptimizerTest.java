@@ -7,7 +7,7 @@ import clnet.Tensors;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.backend.cpu.CpuBackend;
-import clnet.nn.Parameter;
+import clnet.backend.Parameter;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
 import java.util.List;

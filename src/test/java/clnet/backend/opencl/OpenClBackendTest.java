@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clnet.backend.Backend;
-import clnet.backend.Backends;
+import clnet.device.Backends;
 import clnet.backend.DType;
 import clnet.backend.Tensor;
 import clnet.backend.cpu.CpuBackend;

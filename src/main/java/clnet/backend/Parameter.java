@@ -1,4 +1,4 @@
-package clnet.nn;
+package clnet.backend;
 
 import clnet.backend.Tensor;
 

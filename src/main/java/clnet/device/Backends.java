@@ -1,4 +1,6 @@
-package clnet.backend;
+package clnet.device;
+
+import clnet.backend.Backend;
 
 import clnet.backend.cpu.CpuBackend;
 import clnet.backend.opencl.ClDevice;

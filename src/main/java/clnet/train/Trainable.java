@@ -1,0 +1,40 @@
+package clnet.train;
+
+import clnet.backend.Backend;
+import clnet.backend.Tensor;
+import clnet.ops.Loss;
+
+/**
+ * What the training loop needs of a model: the loop ({@link Trainer}) is written against
+ * this interface and never against a model class, so models depend on the loop and not the
+ * other way round (Keras 3 keeps its trainer apart from its models the same way).
+ */
+public interface Trainable {
+    String name();
+
+    /** The backend the weights live in; valid after {@link #build}. */
+    Backend backend();
+
+    /** The compiled loss, or null before {@code compile}. */
+    Loss loss();
+
+    /** Whether an optimizer was given at compile time: fit needs one, evaluate and predict do not. */
+    boolean hasOptimizer();
+
+    /** The seed of weight initialization, and of shuffling unless fit is given its own. */
+    long seed();
+
+    int outputFeatures();
+
+    /** Fixes the input width and allocates the weights if not done yet; refuses another width. */
+    void build(int inputFeatures);
+
+    /** The outputs for a batch in inference mode; valid until the next call. */
+    Tensor predictOnBatch(Tensor x);
+
+    /** Forward, metrics, backward and update for one batch (see {@link Trainer} for the metric slots). */
+    void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot);
+
+    /** Forward in inference mode and metrics for one batch. */
+    Tensor testOnBatch(Tensor x, Tensor y, Tensor metrics, int slot);
+}
