@@ -7,6 +7,16 @@
 #define LEAKY_RELU 4
 #define ARCTAN 5
 
+// Java's Math.max, which the CPU backend uses: NaN if either operand is NaN. OpenCL's fmax
+// returns the other operand instead, which would turn relu(NaN) into 0 and hide a
+// diverged run (docs/ARCHITECTURE.md, "NaN and infinities").
+// Like Math.max, it also takes +0 over -0.
+inline float max_nan(const float a, const float b) {
+    if (isnan(a) || isnan(b)) return NAN;
+    if (a == b) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
 // 1 / (1 + e^-z), written so that neither branch overflows
 inline float sigmoid(const float z) {
     if (z >= 0.0f) return 1.0f / (1.0f + exp(-z));
@@ -23,7 +33,7 @@ __kernel void activation_forward(const int kind, const float alpha, __global con
     switch (kind) {
         case SIGMOID: r = sigmoid(v); break;
         case TANH: r = tanh(v); break;
-        case RELU: r = fmax(v, 0.0f); break;
+        case RELU: r = max_nan(v, 0.0f); break;
         case LEAKY_RELU: r = v > 0.0f ? v : alpha * v; break;
         case ARCTAN: r = atan(v); break;
         default: r = v; break;
@@ -58,7 +68,7 @@ __kernel void softmax_forward(__global const float* z, __global float* a, const 
     if (r >= rows) return;
     const int base = r * cols;
     float m = -INFINITY;
-    for (int j = 0; j < cols; j++) m = fmax(m, z[base + j]);
+    for (int j = 0; j < cols; j++) m = max_nan(m, z[base + j]);
     float sum = 0.0f;
     for (int j = 0; j < cols; j++) {
         const float e = exp(z[base + j] - m);

@@ -25,15 +25,15 @@ __kernel void add_row_vector(__global float* z, __global const float* bias, cons
 }
 
 // dst[r, :] = src[order[start + r], :]; global size (cols, rows). The host checked the
-// range of start; an index outside [0, srcRows) leaves the row untouched rather than
-// reading out of bounds.
+// range of start; an index outside [0, srcRows) makes the row NaN (as in the CPU backend)
+// rather than reading out of bounds or leaving stale data.
 __kernel void gather_rows(__global const float* src, const int srcRows, __global const int* order,
                           const int start, __global float* dst, const int rows, const int cols) {
     const int j = get_global_id(0);
     const int r = get_global_id(1);
     if (j >= cols || r >= rows) return;
     const int from = order[start + r];
-    if (from >= 0 && from < srcRows) dst[r * cols + j] = src[from * cols + j];
+    dst[r * cols + j] = (from >= 0 && from < srcRows) ? src[from * cols + j] : NAN;
 }
 
 // out[j] = alpha * sum_r x[r, j]: bias gradients. One work-item per column, summing down

@@ -19,7 +19,12 @@
 #define RED_WG 256
 #endif
 
-inline float clip_p(const float p) { return fmin(fmax(p, EPSILON), 1.0f - EPSILON); }
+// clip to [EPSILON, 1 - EPSILON]; NaN stays NaN, as Java's Math.min/max keep it in the CPU
+// backend (OpenCL's fmin/fmax would return a bound instead)
+inline float clip_p(const float p) { return isnan(p) ? p : fmin(fmax(p, EPSILON), 1.0f - EPSILON); }
+
+// Java's Math.signum: sign() of OpenCL returns 0 for NaN
+inline float signum(const float d) { return isnan(d) ? d : sign(d); }
 inline int inside(const float p) { return p > EPSILON && p < 1.0f - EPSILON; }
 
 // Whether a sparse target is a class index of the output; a bad one makes the loss and the
@@ -81,7 +86,20 @@ inline float sample_correct(const int kind, __global const float* p, __global co
     return (float) agree / cols;
 }
 
-// Sums the partial values of a work-group into acc[slot]. Called by every work-item.
+// Adds v into the accumulator pair (sum, carried error) at acc[slot], acc[slot + 1] with
+// Knuth's TwoSum, exactly as clnet.backend.Backend.accumulate does on the host: counts stay
+// exact far beyond float32's 2^24. The error is not carried once the sum is not finite.
+inline void accumulate(__global float* acc, const int slot, const float v) {
+    const float s = acc[slot];
+    const float t = s + v;
+    const float bp = t - s;
+    const float err = (s - (t - bp)) + (v - bp);
+    acc[slot] = t;
+    if (isfinite(t)) acc[slot + 1] += err;
+}
+
+// Sums the partial values of a work-group into the accumulator at acc[slot]. Called by
+// every work-item.
 inline void reduce_into(__local float* part, float v, __global float* acc, const int slot) {
     const int lid = get_local_id(0);
     part[lid] = v;
@@ -90,7 +108,7 @@ inline void reduce_into(__local float* part, float v, __global float* acc, const
         if (lid < s) part[lid] += part[lid + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (lid == 0) acc[slot] += part[0];
+    if (lid == 0) accumulate(acc, slot, part[0]);
 }
 
 // acc[slot] += sum over rows of the per-sample loss. One work-group of RED_WG items.
@@ -143,7 +161,7 @@ __kernel void loss_gradient(const int kind, __global const float* p, __global co
         } else if (kind == MEAN_SQUARED_ERROR) {
             d = scale * 2.0f * (pj - t) / cols;
         } else {
-            d = scale * sign(pj - t) / cols;
+            d = scale * signum(pj - t) / cols;
         }
         g[base + j] = d;
     }

@@ -5,33 +5,64 @@ import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
+import java.util.Locale;
 
 /**
  * The small set of tensor ops that every layer, loss and optimizer is written against.
- * Two implementations: {@code CpuBackend} (EJML, the reference) and
- * {@code OpenClBackend} (kernels in {@code kernels-cl/}); each op has the same
- * semantics in both, down to the float32 formulas, so that one is the test oracle of
- * the other.
+ *
+ * <p>This class is the one checking front of every op, as EJML's {@code SimpleBase} is over
+ * its thin implementations: each public op checks, in one order, that the backend is open,
+ * that every tensor belongs to this backend, is open and has the right dtype, and that the
+ * shapes fit; only then does it call the implementation's {@code do...} method, which
+ * checks nothing. So every backend refuses the same calls with the same messages, and a
+ * new backend (CPU, OpenCL, the validating mirror) writes only the arithmetic.
+ * Implementations: {@code CpuBackend} (the reference) and {@code OpenClBackend} (kernels
+ * in {@code kernels-cl/}); each op has the same semantics in both, down to the float32
+ * formulas and the propagation of NaN and infinities (docs/ARCHITECTURE.md).
  *
  * <p>Ops are issued in order and may run asynchronously; only {@link #download} waits for
- * results. All tensors are row-major matrices (see {@link Tensor}); an op's shapes are
- * checked on the host before anything is queued, and a mismatch throws
- * {@link IllegalArgumentException}.
+ * results. All tensors are row-major matrices (see {@link Tensor}).
+ *
+ * <p>Threads: a backend serializes its ops. Every public op, tensor allocation, tensor
+ * {@code close()} and {@link #close()} holds the backend's lock, so several threads may
+ * share one backend and its ops run one at a time; parallel work uses one backend per
+ * device.
  */
-public interface Backend extends AutoCloseable {
+public abstract class Backend implements AutoCloseable {
+    private boolean closed;
 
     /** A short name: {@code cpu}, or {@code opencl:P:D}. */
-    String name();
+    public abstract String name();
 
     /** The device, in words, as a run prints it on start. */
-    String description();
+    public abstract String description();
+
+    /** The device's memory; {@code fit} keeps a dataset resident when it takes at most half. */
+    public long memoryBytes() {
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** The largest single tensor the device allows. */
+    public long maxAllocationBytes() {
+        return Integer.MAX_VALUE * 4L;
+    }
+
+    public final synchronized boolean isClosed() {
+        return closed;
+    }
 
     // ---------------------------------------------------------------- memory
 
     /** A new tensor, zero-filled. */
-    Tensor alloc(Shape shape, DType dtype);
+    public final synchronized Tensor alloc(Shape shape, DType dtype) {
+        open("alloc");
+        if (shape == null || dtype == null) {
+            throw new IllegalArgumentException("alloc: no shape or dtype");
+        }
+        return doAlloc(shape, dtype);
+    }
 
-    default Tensor alloc(int rows, int cols) {
+    public final Tensor alloc(int rows, int cols) {
         return alloc(Shape.of(rows, cols), DType.FLOAT32);
     }
 
@@ -39,15 +70,30 @@ public interface Backend extends AutoCloseable {
      * Copies {@code src} (as many values as {@code dst} holds) into {@code dst}. The copy
      * may complete later, but {@code src} may be reused as soon as this returns.
      */
-    void upload(float[] src, Tensor dst);
+    public final synchronized void upload(float[] src, Tensor dst) {
+        open("upload");
+        operand("upload", "dst", dst, DType.FLOAT32);
+        length("upload", src.length, dst);
+        doUpload(src, dst);
+    }
 
     /** Copies {@code src} into an INT32 tensor. */
-    void upload(int[] src, Tensor dst);
+    public final synchronized void upload(int[] src, Tensor dst) {
+        open("upload");
+        operand("upload", "dst", dst, DType.INT32);
+        length("upload", src.length, dst);
+        doUpload(src, dst);
+    }
 
     /** Waits for the ops queued so far, then copies {@code src} into {@code dst}. */
-    void download(Tensor src, float[] dst);
+    public final synchronized void download(Tensor src, float[] dst) {
+        open("download");
+        operand("download", "src", src, DType.FLOAT32);
+        length("download", dst.length, src);
+        doDownload(src, dst);
+    }
 
-    default Tensor upload(HostTensor host) {
+    public final Tensor upload(HostTensor host) {
         Tensor t = alloc(host.shape(), DType.FLOAT32);
         try {
             upload(host.data(), t);
@@ -58,89 +104,229 @@ public interface Backend extends AutoCloseable {
         return t;
     }
 
-    default HostTensor download(Tensor src) {
+    public final HostTensor download(Tensor src) {
         float[] data = new float[src.size()];
         download(src, data);
         return new HostTensor(src.shape(), data);
     }
 
     /** Waits until every op queued so far has finished (for timing; results need no wait). */
-    void finish();
-
-    /** The device's memory; {@code fit} keeps a dataset resident when it takes at most half. */
-    default long memoryBytes() {
-        return Runtime.getRuntime().maxMemory();
-    }
-
-    /** The largest single tensor the device allows. */
-    default long maxAllocationBytes() {
-        return Integer.MAX_VALUE * 4L;
+    public final synchronized void finish() {
+        open("finish");
+        doFinish();
     }
 
     // ---------------------------------------------------------------- element-wise and copies
 
     /** t[i] = value. */
-    void fill(Tensor t, float value);
+    public final synchronized void fill(Tensor t, float value) {
+        open("fill");
+        operand("fill", "t", t, DType.FLOAT32);
+        doFill(t, value);
+    }
 
     /** dst[i] = src[i]; same size. */
-    void copy(Tensor src, Tensor dst);
+    public final synchronized void copy(Tensor src, Tensor dst) {
+        open("copy");
+        operand("copy", "src", src, DType.FLOAT32);
+        operand("copy", "dst", dst, DType.FLOAT32);
+        sameSize("copy", src, dst);
+        doCopy(src, dst);
+    }
 
     /** y[i] += alpha * x[i]; same size. */
-    void axpy(float alpha, Tensor x, Tensor y);
+    public final synchronized void axpy(float alpha, Tensor x, Tensor y) {
+        open("axpy");
+        operand("axpy", "x", x, DType.FLOAT32);
+        operand("axpy", "y", y, DType.FLOAT32);
+        sameSize("axpy", x, y);
+        doAxpy(alpha, x, y);
+    }
 
     /**
      * dst[r, :] = src[indices[start + r], :] for r in [0, dst.rows): assembles a batch
-     * from a dataset resident in this backend, in the order of a shuffled index tensor.
+     * from a dataset resident in this backend, in the order of a shuffled index tensor. An
+     * index outside [0, src.rows) makes its row NaN, in every backend (a kernel cannot
+     * throw, and a row of NaN stops training at the loss check rather than training on
+     * stale data).
      */
-    void gatherRows(Tensor src, Tensor indices, int start, Tensor dst);
+    public final synchronized void gatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
+        open("gatherRows");
+        operand("gatherRows", "src", src, DType.FLOAT32);
+        operand("gatherRows", "indices", indices, DType.INT32);
+        operand("gatherRows", "dst", dst, DType.FLOAT32);
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("gatherRows: rows of " + src.shape() + " into " + dst.shape());
+        }
+        if (start < 0 || (long) start + dst.rows() > indices.size()) {
+            throw new IllegalArgumentException("gatherRows: rows " + start + ".." + ((long) start + dst.rows())
+                    + " of " + indices.size() + " indices");
+        }
+        doGatherRows(src, indices, start, dst);
+    }
 
     // ---------------------------------------------------------------- linear algebra
 
+    /** The sizes of C = op(A) op(B): C is m x n, and the product sums over k. */
+    public record GemmShape(int m, int n, int k) {
+    }
+
     /**
      * C = alpha * op(A) * op(B) + beta * C, where op(X) is X or its transpose. With
-     * beta = 0, C's previous contents are ignored (even NaN), as in BLAS.
+     * beta = 0, C's previous contents are ignored (even NaN), as in BLAS; otherwise NaN and
+     * infinities in A, B or C propagate as IEEE arithmetic says (no product is skipped for
+     * a zero factor).
      */
-    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+    public final synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta,
+                                        Tensor c) {
+        open("gemm");
+        operand("gemm", "a", a, DType.FLOAT32);
+        operand("gemm", "b", b, DType.FLOAT32);
+        operand("gemm", "c", c, DType.FLOAT32);
+        int m = transA ? a.cols() : a.rows();
+        int k = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (k != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: " + (transA ? "T" : "N") + (transB ? "T" : "N")
+                    + " of " + a.shape() + " and " + b.shape() + " into " + c.shape());
+        }
+        if (m > 0 && n > 0) {
+            doGemm(transA, transB, alpha, a, b, beta, c, new GemmShape(m, n, k));
+        }
+    }
 
     /** z[r, j] += bias[j]: the bias of a dense layer, bias being 1 x cols. */
-    void addRowVector(Tensor z, Tensor bias);
+    public final synchronized void addRowVector(Tensor z, Tensor bias) {
+        open("addRowVector");
+        operand("addRowVector", "z", z, DType.FLOAT32);
+        operand("addRowVector", "bias", bias, DType.FLOAT32);
+        rowVector("addRowVector", bias, z.cols());
+        doAddRowVector(z, bias);
+    }
 
     /** out[0, j] = alpha * sum_r x[r, j]: bias gradients. {@code out} is 1 x cols. */
-    void sumRows(float alpha, Tensor x, Tensor out);
+    public final synchronized void sumRows(float alpha, Tensor x, Tensor out) {
+        open("sumRows");
+        operand("sumRows", "x", x, DType.FLOAT32);
+        operand("sumRows", "out", out, DType.FLOAT32);
+        rowVector("sumRows", out, x.cols());
+        doSumRows(alpha, x, out);
+    }
 
     // ---------------------------------------------------------------- activations
 
     /** a = f(z); softmax is taken over each row, in its numerically stable form. */
-    void activationForward(Activation f, Tensor z, Tensor a);
+    public final synchronized void activationForward(Activation f, Tensor z, Tensor a) {
+        open("activationForward");
+        operand("activationForward", "z", z, DType.FLOAT32);
+        operand("activationForward", "a", a, DType.FLOAT32);
+        sameShape("activationForward", z, a);
+        doActivationForward(f, z, a);
+    }
 
     /**
      * dZ = dA ⊙ f'(z) for element-wise f; for softmax the row-wise Jacobian product
      * dZ = a ⊙ (dA - sum_j dA_j a_j). Both z and a = f(z) are given, so each function
      * uses whichever is cheaper and more accurate.
      */
-    void activationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ);
+    public final synchronized void activationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
+        String op = "activationBackward";
+        open(op);
+        operand(op, "z", z, DType.FLOAT32);
+        operand(op, "a", a, DType.FLOAT32);
+        operand(op, "dA", dA, DType.FLOAT32);
+        operand(op, "dZ", dZ, DType.FLOAT32);
+        sameShape(op, z, a);
+        sameShape(op, z, dA);
+        sameShape(op, z, dZ);
+        doActivationBackward(f, z, a, dA, dZ);
+    }
 
     // ---------------------------------------------------------------- losses and metrics
 
     /**
-     * acc[slot] += sum over rows of the per-sample loss of predictions {@code p} against
-     * {@code y} (see {@link Loss} for the formulas). {@code acc} is a small 1 x n tensor
+     * Adds the sum over rows of the per-sample loss of predictions {@code p} against
+     * {@code y} (see {@link Loss}) into the compensated accumulator at {@code acc[slot]},
+     * {@code acc[slot + 1]} (see {@link #accumulate}). {@code acc} is a small 1 x n tensor
      * that stays in the backend until the progress line reads it.
      */
-    void lossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot);
+    public final synchronized void lossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
+        open("lossSum");
+        operand("lossSum", "p", p, DType.FLOAT32);
+        operand("lossSum", "y", y, DType.FLOAT32);
+        operand("lossSum", "acc", acc, DType.FLOAT32);
+        target(loss.id(), p, y, loss.targetColumns(p.cols()));
+        accumulatorSlot("lossSum", acc, slot);
+        doLossSum(loss, p, y, acc, slot);
+    }
 
     /** dP = scale * d(per-sample loss)/dp, element by element; scale = 1/m gives the batch mean. */
-    void lossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP);
+    public final synchronized void lossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
+        open("lossGradient");
+        operand("lossGradient", "p", p, DType.FLOAT32);
+        operand("lossGradient", "y", y, DType.FLOAT32);
+        operand("lossGradient", "dP", dP, DType.FLOAT32);
+        target(loss.id(), p, y, loss.targetColumns(p.cols()));
+        sameShape("lossGradient", p, dP);
+        doLossGradient(loss, p, y, scale, dP);
+    }
 
     /**
      * dZ = scale * (p - y): the gradient of (sparse) categorical cross-entropy taken
      * through the softmax that produced {@code p}, fused as Keras does when the output is a
      * softmax. {@code y} is one-hot, or class indices in one column when {@code sparse}.
      */
-    void softmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ);
+    public final synchronized void softmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale,
+                                                               Tensor dZ) {
+        String op = "softmaxCrossEntropyGradient";
+        open(op);
+        operand(op, "p", p, DType.FLOAT32);
+        operand(op, "y", y, DType.FLOAT32);
+        operand(op, "dZ", dZ, DType.FLOAT32);
+        Loss loss = sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
+        target(loss.id(), p, y, loss.targetColumns(p.cols()));
+        sameShape(op, p, dZ);
+        doSoftmaxCrossEntropyGradient(p, y, sparse, scale, dZ);
+    }
 
-    /** acc[slot] += number of correct predictions in the batch (see {@link Accuracy}). */
-    void countCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot);
+    /**
+     * Adds the number of correct predictions in the batch (see {@link Accuracy}) into the
+     * compensated accumulator at {@code acc[slot]}, {@code acc[slot + 1]}.
+     */
+    public final synchronized void countCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
+        open("countCorrect");
+        operand("countCorrect", "p", p, DType.FLOAT32);
+        operand("countCorrect", "y", y, DType.FLOAT32);
+        operand("countCorrect", "acc", acc, DType.FLOAT32);
+        target("accuracy", p, y, accuracy == Accuracy.SPARSE_CATEGORICAL ? 1 : p.cols());
+        accumulatorSlot("countCorrect", acc, slot);
+        doCountCorrect(accuracy, p, y, acc, slot);
+    }
+
+    /**
+     * Adds {@code v} into the accumulator pair (sum, carried error) at
+     * {@code acc[slot]}, {@code acc[slot + 1]} with Knuth's TwoSum, the formula every
+     * backend uses: the pair holds the running total exactly far beyond float32's 2^24
+     * (counts of correct predictions stay exact for any data set), and the host reads it
+     * as {@link #accumulated}. Once the sum is not finite the error stays put, so an
+     * infinite loss reads as infinite, a NaN as NaN.
+     */
+    public static void accumulate(float[] acc, int slot, float v) {
+        float s = acc[slot];
+        float t = s + v;
+        float bp = t - s;
+        float err = (s - (t - bp)) + (v - bp);
+        acc[slot] = t;
+        if (Float.isFinite(t)) {
+            acc[slot + 1] += err;
+        }
+    }
+
+    /** The value of the accumulator pair at {@code acc[slot]}, {@code acc[slot + 1]}. */
+    public static double accumulated(float[] acc, int slot) {
+        return Float.isFinite(acc[slot]) ? (double) acc[slot] + acc[slot + 1] : acc[slot];
+    }
 
     // ---------------------------------------------------------------- optimizer updates
 
@@ -148,22 +334,192 @@ public interface Backend extends AutoCloseable {
      * Keras SGD. Without momentum: w -= lr * g. With momentum (v given):
      * v = momentum * v - lr * g; then w += v, or w += momentum * v - lr * g (Nesterov).
      */
-    void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov);
+    public final synchronized void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
+        open("sgdStep");
+        operand("sgdStep", "w", w, DType.FLOAT32);
+        operand("sgdStep", "g", g, DType.FLOAT32);
+        sameSize("sgdStep", w, g);
+        if (v != null) {
+            operand("sgdStep", "v", v, DType.FLOAT32);
+            sameSize("sgdStep", w, v);
+        }
+        doSgdStep(w, g, v, lr, momentum, nesterov);
+    }
 
     /**
      * Keras RMSprop: v = rho * v + (1 - rho) * g²; inc = lr * g / sqrt(v + eps);
      * w -= inc, or with momentum (mom given): mom = momentum * mom + inc; w -= mom.
      */
-    void rmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps);
+    public final synchronized void rmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho,
+                                               float momentum, float eps) {
+        open("rmspropStep");
+        operand("rmspropStep", "w", w, DType.FLOAT32);
+        operand("rmspropStep", "g", g, DType.FLOAT32);
+        operand("rmspropStep", "v", v, DType.FLOAT32);
+        sameSize("rmspropStep", w, g);
+        sameSize("rmspropStep", w, v);
+        if (mom != null) {
+            operand("rmspropStep", "mom", mom, DType.FLOAT32);
+            sameSize("rmspropStep", w, mom);
+        }
+        doRmspropStep(w, g, v, mom, lr, rho, momentum, eps);
+    }
 
     /**
      * Keras Adam: m += (g - m) * (1 - beta1); v += (g² - v) * (1 - beta2);
      * w -= alpha * m / (sqrt(v) + eps), where alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
      * is computed once per step on the host.
      */
-    void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps);
+    public final synchronized void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1,
+                                            float beta2, float eps) {
+        open("adamStep");
+        operand("adamStep", "w", w, DType.FLOAT32);
+        operand("adamStep", "g", g, DType.FLOAT32);
+        operand("adamStep", "m", m, DType.FLOAT32);
+        operand("adamStep", "v", v, DType.FLOAT32);
+        sameSize("adamStep", w, g);
+        sameSize("adamStep", w, m);
+        sameSize("adamStep", w, v);
+        doAdamStep(w, g, m, v, alpha, beta1, beta2, eps);
+    }
 
-    /** Releases the backend's device resources; its tensors must be closed first or are lost. */
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Releases the backend's device resources, tensors still open included; afterwards
+     * every op says the backend is closed. Closing twice does nothing.
+     */
     @Override
-    void close();
+    public final synchronized void close() {
+        if (!closed) {
+            closed = true;
+            doClose();
+        }
+    }
+
+    /** Frees a tensor's storage; called once per tensor by {@link Tensor#close()}. */
+    final synchronized void releaseTensor(Tensor t) {
+        if (!closed) {
+            doRelease(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- the implementation's part
+
+    /** A zero-filled tensor of this backend; nothing is checked beyond the backend being open. */
+    protected abstract Tensor doAlloc(Shape shape, DType dtype);
+
+    protected abstract void doUpload(float[] src, Tensor dst);
+
+    protected abstract void doUpload(int[] src, Tensor dst);
+
+    protected abstract void doDownload(Tensor src, float[] dst);
+
+    protected abstract void doFinish();
+
+    protected abstract void doFill(Tensor t, float value);
+
+    protected abstract void doCopy(Tensor src, Tensor dst);
+
+    protected abstract void doAxpy(float alpha, Tensor x, Tensor y);
+
+    protected abstract void doGatherRows(Tensor src, Tensor indices, int start, Tensor dst);
+
+    /** Called only with m and n positive. */
+    protected abstract void doGemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta,
+                                   Tensor c, GemmShape s);
+
+    protected abstract void doAddRowVector(Tensor z, Tensor bias);
+
+    protected abstract void doSumRows(float alpha, Tensor x, Tensor out);
+
+    protected abstract void doActivationForward(Activation f, Tensor z, Tensor a);
+
+    protected abstract void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ);
+
+    protected abstract void doLossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot);
+
+    protected abstract void doLossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP);
+
+    protected abstract void doSoftmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ);
+
+    protected abstract void doCountCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot);
+
+    protected abstract void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov);
+
+    protected abstract void doRmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho,
+                                          float momentum, float eps);
+
+    protected abstract void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1,
+                                       float beta2, float eps);
+
+    /** Frees one tensor's storage (never a view's). */
+    protected abstract void doRelease(Tensor t);
+
+    /** Frees everything the backend holds, tensors still open included. */
+    protected abstract void doClose();
+
+    // ---------------------------------------------------------------- the checks, in their one order
+
+    private void open(String op) {
+        if (closed) {
+            throw new IllegalStateException(op + ": the " + name() + " backend is closed");
+        }
+    }
+
+    /** Owner first, then open, then dtype: the same message for the same mistake everywhere. */
+    private void operand(String op, String role, Tensor t, DType dtype) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + ": no tensor given for " + role);
+        }
+        if (t.owner() != this) {
+            throw new IllegalArgumentException(op + ": " + role + " " + t + " belongs to another backend ("
+                    + t.owner().name() + ", not " + name() + ")");
+        }
+        if (t.isClosed()) {
+            throw new IllegalStateException(op + ": " + role + " " + t + " used after close()");
+        }
+        if (t.dtype() != dtype) {
+            throw new IllegalArgumentException(op + ": " + role + " must be " + dtype + ", got " + t);
+        }
+    }
+
+    private static void sameShape(String op, Tensor a, Tensor b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(op + ": shapes differ: " + a.shape() + " and " + b.shape());
+        }
+    }
+
+    private static void sameSize(String op, Tensor a, Tensor b) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException(op + ": sizes differ: " + a.shape() + " and " + b.shape());
+        }
+    }
+
+    private static void rowVector(String op, Tensor v, int cols) {
+        if (v.rows() != 1 || v.cols() != cols) {
+            throw new IllegalArgumentException(op + ": expected a (1, " + cols + ") row vector, got " + v.shape());
+        }
+    }
+
+    private static void accumulatorSlot(String op, Tensor acc, int slot) {
+        if (slot < 0 || slot + 1 >= acc.size()) {
+            throw new IllegalArgumentException(op + ": accumulator slot " + slot + " (and " + (slot + 1)
+                    + " for its carried error) of " + acc.shape());
+        }
+    }
+
+    private static void target(String what, Tensor p, Tensor y, int columns) {
+        if (y.rows() != p.rows() || y.cols() != columns) {
+            throw new IllegalArgumentException(what + ": predictions " + p.shape() + " need targets (" + p.rows()
+                    + ", " + columns + "), got " + y.shape());
+        }
+    }
+
+    private static void length(String op, int length, Tensor t) {
+        if (length < t.size()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: array of %d values for a tensor %s",
+                    op, length, t.shape()));
+        }
+    }
 }

@@ -9,15 +9,36 @@ import clnet.tensor.Shape;
  *
  * <p>Every tensor is a row-major matrix of {@link #rows()} by {@link #cols()} (see
  * {@link Shape}). {@link #firstRows(int)} gives a view of the leading rows, which is how
- * the last, shorter batch of an epoch reuses the buffers of a full one.
+ * the last, shorter batch of an epoch reuses the buffers of a full one. A view is closed
+ * when the tensor it views is closed, and every tensor is closed when its backend is: the
+ * backend's ops refuse closed tensors, the same way in every backend.
  */
 public abstract class Tensor implements AutoCloseable {
+    private final Backend owner;
     private final Shape shape;
     private final DType dtype;
+    /** The tensor this one views, or null for a tensor that owns its storage. */
+    private final Tensor parent;
+    private boolean closed;
 
-    protected Tensor(Shape shape, DType dtype) {
+    /** A tensor with storage of its own. */
+    protected Tensor(Backend owner, Shape shape, DType dtype) {
+        this.owner = owner;
         this.shape = shape;
         this.dtype = dtype;
+        this.parent = null;
+    }
+
+    /** A view of the first rows of {@code parent} (never of a view: views share the root). */
+    protected Tensor(Tensor parent, Shape shape) {
+        this.owner = parent.owner;
+        this.shape = shape;
+        this.dtype = parent.dtype;
+        this.parent = parent.parent == null ? parent : parent.parent;
+    }
+
+    public final Backend owner() {
+        return owner;
     }
 
     public final Shape shape() {
@@ -40,15 +61,48 @@ public abstract class Tensor implements AutoCloseable {
         return shape.size();
     }
 
+    /** The tensor whose storage this one uses: itself, or the tensor a view views. */
+    protected final Tensor root() {
+        return parent == null ? this : parent;
+    }
+
+    /** True once this tensor, the tensor it views, or its backend is closed. */
+    public final boolean isClosed() {
+        synchronized (owner) {
+            return root().closed || owner.isClosed();
+        }
+    }
+
     /**
      * A view of the first {@code rows} rows, sharing this tensor's storage. Closing a view
-     * frees nothing; the view must not be used after this tensor is closed.
+     * frees nothing; a view is closed with the tensor it views.
      */
-    public abstract Tensor firstRows(int rows);
+    public final Tensor firstRows(int rows) {
+        if (isClosed()) {
+            throw new IllegalStateException("firstRows: tensor " + this + " used after close()");
+        }
+        if (rows < 0 || rows > rows()) {
+            throw new IllegalArgumentException("view of " + rows + " rows of a tensor " + shape);
+        }
+        return view(shape.withRows(rows));
+    }
 
-    /** Frees the storage (a no-op for views and for a tensor already closed). */
+    /** A view of this tensor's storage with {@code shape} (fewer or as many rows); see {@link #Tensor(Tensor, Shape)}. */
+    protected abstract Tensor view(Shape shape);
+
+    /** Frees the storage (a no-op for views, for a tensor already closed, and after the backend's close). */
     @Override
-    public abstract void close();
+    public final void close() {
+        if (parent != null) {
+            return;
+        }
+        synchronized (owner) {
+            if (!closed) {
+                closed = true;
+                owner.releaseTensor(this);
+            }
+        }
+    }
 
     @Override
     public String toString() {

@@ -326,7 +326,8 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     /**
      * Forward, metrics, backward and update for one batch; adds the batch's loss sum and
-     * correct count to {@code metrics[slot]} and {@code metrics[slot + 1]} in the backend.
+     * correct count to the accumulators at {@code metrics[slot]} and {@code metrics[slot + 2]}
+     * (each a compensated pair, see {@link Backend#accumulate}) in the backend.
      */
     public void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot) {
         testOnBatch(x, y, metrics, slot);
@@ -339,7 +340,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         requireCompiled();
         Tensor p = forward(x);
         backend.lossSum(loss, p, y, metrics, slot);
-        backend.countCorrect(accuracy(), p, y, metrics, slot + 1);
+        backend.countCorrect(accuracy(), p, y, metrics, slot + 2);
         return p;
     }
 

@@ -15,12 +15,23 @@ import java.util.Map;
  * The loops behind {@code fit}, {@code evaluate} and {@code predict}.
  *
  * <p>The data is uploaded once; each batch is gathered on the device from a shuffled
- * order; loss and accuracy are summed on the device into a 1 x 4 metrics tensor (train
+ * order; loss and accuracy are summed on the device into a 1 x 8 metrics tensor of four
+ * compensated accumulators ({@link Backend#accumulate}: exact counts for any data size),
+ * at slots {@value #TRAIN} (train
  * loss, train correct, validation loss, validation correct) that is read back only when
  * a progress line is drawn, and at the end of each epoch.
  */
 public final class Trainer {
     private static final long SHUFFLE_STREAM = 0x5348_5546_464C_45L; // "SHUFFLE"
+
+    /**
+     * The metrics tensor: at {@link #TRAIN} the training (or evaluation) loss sum and, two
+     * floats on, the correct count; at {@link #VALIDATION} the same for validation. Each is
+     * a (sum, carried error) pair.
+     */
+    public static final int TRAIN = 0;
+    public static final int VALIDATION = 4;
+    static final int METRIC_FLOATS = 8;
 
     private final Trainable model;
 
@@ -67,8 +78,8 @@ public final class Trainer {
              BatchSource val = valX == null ? null : BatchSource.of(backend, valX, valY, options.dataOnDevice());
              Tensor xb = backend.alloc(batch, trainX.cols());
              Tensor yb = backend.alloc(batch, trainY.cols());
-             Tensor metrics = backend.alloc(1, 4)) {
-            float[] host = new float[4];
+             Tensor metrics = backend.alloc(1, METRIC_FLOATS)) {
+            float[] host = new float[METRIC_FLOATS];
             for (int epoch = 0; epoch < options.epochs(); epoch++) {
                 if (options.verbose() > 0) {
                     out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, options.epochs());
@@ -84,20 +95,20 @@ public final class Trainer {
                     Tensor xv = xb.firstRows(rows);
                     Tensor yv = yb.firstRows(rows);
                     train.batch(start, xv, yv);
-                    model.trainOnBatch(xv, yv, metrics, 0);
+                    model.trainOnBatch(xv, yv, metrics, TRAIN);
                     final int seen = start + rows;
                     bar.update(step + 1, () -> {
                         backend.download(metrics, host);
-                        return metricValues(host[0], host[1], seen, "");
+                        return metricValues(host, TRAIN, seen, "");
                     });
                 }
                 if (val != null) {
-                    runBatches(val, xb, yb, metrics, 2);
+                    runBatches(val, xb, yb, metrics, VALIDATION);
                 }
                 backend.download(metrics, host);
-                Map<String, Double> values = metricValues(host[0], host[1], n, "");
+                Map<String, Double> values = metricValues(host, TRAIN, n, "");
                 if (val != null) {
-                    values.putAll(metricValues(host[2], host[3], val.size(), "val_"));
+                    values.putAll(metricValues(host, VALIDATION, val.size(), "val_"));
                 }
                 checkFinite(values.get("loss"), epoch + 1, options.epochs());
                 history.add(values);
@@ -119,15 +130,15 @@ public final class Trainer {
         try (BatchSource data = BatchSource.of(backend, x, y, null);
              Tensor xb = backend.alloc(batch, x.cols());
              Tensor yb = backend.alloc(batch, y.cols());
-             Tensor metrics = backend.alloc(1, 4)) {
+             Tensor metrics = backend.alloc(1, METRIC_FLOATS)) {
             Progbar bar = verbose > 0
                     ? new Progbar(out, (x.rows() + batch - 1) / batch, verbose == 1 && Progbar.isTerminal(out),
                     verbose == 1)
                     : null;
-            runBatches(data, xb, yb, metrics, 0);
-            float[] host = new float[4];
+            runBatches(data, xb, yb, metrics, TRAIN);
+            float[] host = new float[METRIC_FLOATS];
             backend.download(metrics, host);
-            Map<String, Double> values = metricValues(host[0], host[1], x.rows(), "");
+            Map<String, Double> values = metricValues(host, TRAIN, x.rows(), "");
             if (bar != null) {
                 bar.finish(values);
             }
@@ -135,7 +146,7 @@ public final class Trainer {
         }
     }
 
-    /** Forward passes over all of {@code data} in order, summing into metrics[slot], [slot + 1]. */
+    /** Forward passes over all of {@code data} in order, summing into the metric accumulators at {@code slot}. */
     private void runBatches(BatchSource data, Tensor xb, Tensor yb, Tensor metrics, int slot) {
         int batch = xb.rows();
         for (int start = 0; start < data.size(); start += batch) {
@@ -171,10 +182,11 @@ public final class Trainer {
         return new HostTensor(clnet.tensor.Shape.of(x.rows(), outputs), result);
     }
 
-    private static Map<String, Double> metricValues(float lossSum, float correct, int samples, String prefix) {
+    /** Loss and accuracy from the accumulators at {@code slot} (loss) and {@code slot + 2} (correct count). */
+    private static Map<String, Double> metricValues(float[] host, int slot, int samples, String prefix) {
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put(prefix + "loss", (double) lossSum / samples);
-        m.put(prefix + "accuracy", (double) correct / samples);
+        m.put(prefix + "loss", Backend.accumulated(host, slot) / samples);
+        m.put(prefix + "accuracy", Backend.accumulated(host, slot + 2) / samples);
         return m;
     }
 

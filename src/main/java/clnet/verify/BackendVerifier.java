@@ -167,7 +167,7 @@ public final class BackendVerifier {
                 HostTensor p = predictions(loss, r, c);
                 HostTensor y = targets(loss, r, c);
                 compare("lossSum " + loss.id(), shape, 1e-5 * r, 1e-5,
-                        new HostTensor[] {p, y, filled(1, 2, 0.25f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 1));
+                        new HostTensor[] {p, y, filled(1, 3, 0.25f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 1));
                 compare("lossGradient " + loss.id(), shape, 1e-6, 1e-4,
                         new HostTensor[] {p, y, filled(r, c, Float.NaN)}, 2,
                         (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / r, x[2]));
@@ -180,7 +180,7 @@ public final class BackendVerifier {
         badLabels.set(3, 0, 10f);
         badLabels.set(5, 0, -1f);
         HostTensor pBad = predictions(sparseLoss, 7, 10);
-        compare("lossSum bad class index", "7x10", 0, 0, new HostTensor[] {pBad, badLabels, filled(1, 1, 0f)}, 2,
+        compare("lossSum bad class index", "7x10", 0, 0, new HostTensor[] {pBad, badLabels, filled(1, 2, 0f)}, 2,
                 (be, x) -> be.lossSum(sparseLoss, x[0], x[1], x[2], 0));
         compare("lossGradient bad class index", "7x10", 1e-6, 1e-4,
                 new HostTensor[] {pBad, badLabels, filled(7, 10, 0f)}, 2,
@@ -208,7 +208,7 @@ public final class BackendVerifier {
                 int r = s[0];
                 int c = s[1];
                 compare("countCorrect " + acc.name().toLowerCase(Locale.ROOT), r + "x" + c, 1e-5 * r, 1e-6,
-                        new HostTensor[] {predictions(like, r, c), targets(like, r, c), filled(1, 3, 1f)}, 2,
+                        new HostTensor[] {predictions(like, r, c), targets(like, r, c), filled(1, 4, 1f)}, 2,
                         (be, x) -> be.countCorrect(acc, x[0], x[1], x[2], 2));
             }
         }
@@ -266,7 +266,7 @@ public final class BackendVerifier {
             model.add(new Dense(32, "relu").inputShape(x.cols()));
             model.add(new Dense(y.cols(), "softmax"));
             model.compile(optimizer, Loss.CATEGORICAL_CROSSENTROPY);
-            try (Tensor xt = backend.upload(x); Tensor yt = backend.upload(y); Tensor acc = backend.alloc(1, 2)) {
+            try (Tensor xt = backend.upload(x); Tensor yt = backend.upload(y); Tensor acc = backend.alloc(1, 4)) {
                 model.trainOnBatch(xt, yt, acc, 0);
             }
             List<HostTensor> out = new ArrayList<>();

@@ -238,11 +238,22 @@ class CpuBackendTest {
     }
 
     @Test
-    void gatherRowsRefusesAnIndexOutsideTheSource() {
-        Tensor src = up(random(4, 3));
+    void gatherRowsMakesTheRowOfAnIndexOutsideTheSourceNaN() {
+        HostTensor host = random(4, 3);
+        Tensor src = up(host);
         Tensor dst = b.alloc(2, 3);
-        assertThrows(IndexOutOfBoundsException.class, () -> b.gatherRows(src, indices(new int[] {1, 4}), 0, dst));
-        assertThrows(IndexOutOfBoundsException.class, () -> b.gatherRows(src, indices(new int[] {-1, 0}), 0, dst));
+        b.gatherRows(src, indices(new int[] {1, 4}), 0, dst);
+        float[] got = down(dst);
+        for (int j = 0; j < 3; j++) {
+            assertEquals(host.get(1, j), got[j]);
+            assertTrue(Float.isNaN(got[3 + j]), "row of index 4 (of 4 rows)");
+        }
+        b.gatherRows(src, indices(new int[] {-1, 0}), 0, dst);
+        got = down(dst);
+        for (int j = 0; j < 3; j++) {
+            assertTrue(Float.isNaN(got[j]), "row of index -1");
+            assertEquals(host.get(0, j), got[3 + j]);
+        }
     }
 
     // ---------------------------------------------------------------- activations
@@ -498,25 +509,26 @@ class CpuBackendTest {
                     want += l;
                     abs += Math.abs(l);
                 }
-                Tensor acc = up(HostTensor.of(Shape.of(1, 4), 1f, 2f, 3f, 4f));
+                Tensor acc = up(HostTensor.of(Shape.of(1, 5), 1f, 2f, 3f, 0f, 5f));
                 b.lossSum(loss, up(d[0]), up(d[1]), acc, 2);
                 float[] got = down(acc);
                 double tol = (rows + cols + 8) * 4 * U * (abs + 3) + 1e-6;
-                assertTrue(Math.abs(got[2] - (3 + want)) <= tol,
-                        loss + " " + rows + "x" + cols + ": " + (got[2] - 3) + " vs " + want);
+                double sum = Backend.accumulated(got, 2);
+                assertTrue(Math.abs(sum - (3 + want)) <= tol,
+                        loss + " " + rows + "x" + cols + ": " + (sum - 3) + " vs " + want);
                 assertEquals(1f, got[0]);
                 assertEquals(2f, got[1]);
-                assertEquals(4f, got[3]);
+                assertEquals(5f, got[4]);
             }
         }
     }
 
     private float lossOf(Loss loss, float[] p, float[] y) {
-        Tensor acc = b.alloc(1, 1);
+        Tensor acc = b.alloc(1, 2);
         int cols = p.length;
         b.lossSum(loss, up(HostTensor.of(Shape.of(1, cols), p)),
                 up(HostTensor.of(Shape.of(1, y.length), y)), acc, 0);
-        return down(acc)[0];
+        return (float) Backend.accumulated(down(acc), 0);
     }
 
     @Test
@@ -549,11 +561,12 @@ class CpuBackendTest {
     // ---------------------------------------------------------------- accuracy
 
     private float correct(Accuracy accuracy, HostTensor p, HostTensor y) {
-        Tensor acc = up(HostTensor.of(Shape.of(1, 2), 10f, 0.5f));
+        Tensor acc = up(HostTensor.of(Shape.of(1, 4), 10f, 0.5f, 0f, 7f));
         b.countCorrect(accuracy, up(p), up(y), acc, 1);
         float[] got = down(acc);
         assertEquals(10f, got[0], "other slot untouched");
-        return got[1] - 0.5f;
+        assertEquals(7f, got[3], "other slot untouched");
+        return (float) (Backend.accumulated(got, 1) - 0.5);
     }
 
     private static int argmax(HostTensor t, int r) {
@@ -676,9 +689,10 @@ class CpuBackendTest {
         b.sumRows(1f, zt.firstRows(2), sums);
         assertArrayEquals(new float[] {11, 22, 33}, down(sums));
 
-        Tensor acc = b.alloc(1, 1);
+        Tensor acc = b.alloc(1, 2);
         b.lossSum(Loss.MEAN_ABSOLUTE_ERROR, zt.firstRows(2), b.alloc(4, 3).firstRows(2), acc, 0);
         assertEquals((6 + 60) / 3f, down(acc)[0]);
+        assertEquals(0f, down(acc)[1], "no rounding error to carry");
 
         Tensor a = b.alloc(4, 3);
         b.activationForward(Activation.LINEAR, zt.firstRows(3), a.firstRows(3));
@@ -710,7 +724,7 @@ class CpuBackendTest {
                 () -> b.activationForward(Activation.RELU, m23, m32));
         calls.put("activationBackward: shapes differ: (2, 3) and (3, 2)",
                 () -> b.activationBackward(Activation.RELU, m23, m23, m32, m23));
-        calls.put("gatherRows: (2, 3) into (2, 4) by ", () -> b.gatherRows(m23, indices(new int[] {0, 1}), 0, m24));
+        calls.put("gatherRows: rows of (2, 3) into (2, 4)", () -> b.gatherRows(m23, indices(new int[] {0, 1}), 0, m24));
         calls.put("categorical_crossentropy: predictions (2, 3) need targets (2, 3), got (2, 4)",
                 () -> b.lossSum(Loss.CATEGORICAL_CROSSENTROPY, m23, m24, acc, 0));
         calls.put("sparse_categorical_crossentropy: predictions (2, 3) need targets (2, 1), got (2, 3)",
@@ -719,16 +733,65 @@ class CpuBackendTest {
                 () -> b.lossGradient(Loss.MEAN_SQUARED_ERROR, m23, m32, 1f, m23));
         calls.put("accuracy: predictions (2, 3) need targets (2, 1), got (2, 3)",
                 () -> b.countCorrect(Accuracy.SPARSE_CATEGORICAL, m23, m23, acc, 0));
-        calls.put("accumulator slot 2 of (1, 2)", () -> b.lossSum(Loss.MEAN_ABSOLUTE_ERROR, m23, m23, acc, 2));
-        calls.put("accumulator slot -1 of (1, 2)", () -> b.countCorrect(Accuracy.BINARY, m23, m23, acc, -1));
+        calls.put("lossSum: accumulator slot 2 (and 3 for its carried error) of (1, 2)", () -> b.lossSum(Loss.MEAN_ABSOLUTE_ERROR, m23, m23, acc, 2));
+        calls.put("countCorrect: accumulator slot -1 (and 0 for its carried error) of (1, 2)", () -> b.countCorrect(Accuracy.BINARY, m23, m23, acc, -1));
         calls.put("softmaxCrossEntropyGradient: shapes differ: (2, 3) and (2, 4)",
                 () -> b.softmaxCrossEntropyGradient(m23, m23, false, 1f, m24));
         calls.put("sgdStep: sizes differ: (2, 3) and (2, 4)", () -> b.sgdStep(m23, m24, null, 0.1f, 0f, false));
-        calls.put("array of 4 values for a tensor (2, 3)", () -> b.upload(new float[4], m23));
+        calls.put("upload: array of 4 values for a tensor (2, 3)", () -> b.upload(new float[4], m23));
         for (Map.Entry<String, Executable> c : calls.entrySet()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c.getValue(), c.getKey());
             assertTrue(e.getMessage().startsWith(c.getKey()), "expected '" + c.getKey() + "', got '"
                     + e.getMessage() + "'");
         }
+    }
+
+    // ---------------------------------------------------------------- the checking front
+
+    @Test
+    void closedAndForeignTensorsAreRefusedByTheFront() {
+        Tensor parent = b.alloc(4, 3);
+        Tensor view = parent.firstRows(2);
+        parent.close();
+        IllegalStateException closedView = assertThrows(IllegalStateException.class, () -> b.fill(view, 1f));
+        assertEquals("fill: t CpuTensor(2, 3) FLOAT32 used after close()", closedView.getMessage());
+        assertThrows(IllegalStateException.class, () -> view.firstRows(1));
+        try (CpuBackend other = new CpuBackend()) {
+            Tensor foreign = other.alloc(2, 3);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> b.copy(foreign, b.alloc(2, 3)));
+            assertTrue(e.getMessage().startsWith("copy: src CpuTensor(2, 3) FLOAT32 belongs to another backend"),
+                    e.getMessage());
+        }
+        IllegalArgumentException dtype = assertThrows(IllegalArgumentException.class,
+                () -> b.fill(indices(new int[] {0}), 1f));
+        assertTrue(dtype.getMessage().startsWith("fill: t must be FLOAT32"), dtype.getMessage());
+    }
+
+    @Test
+    void aClosedBackendSaysSo() {
+        CpuBackend closing = new CpuBackend();
+        Tensor t = closing.alloc(2, 2);
+        closing.close();
+        assertTrue(t.isClosed());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> closing.fill(t, 0f));
+        assertEquals("fill: the cpu backend is closed", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> closing.alloc(1, 1));
+        t.close(); // after the backend: nothing to do, no error
+        closing.close();
+    }
+
+    @Test
+    void metricAccumulatorsCountExactlyPastTwoToThe24() {
+        // 2^24 + 1 is not a float: a plain float sum of ones stops at 2^24
+        float[] acc = {16_777_216f, 0f};
+        for (int i = 0; i < 1000; i++) {
+            Backend.accumulate(acc, 0, 1f);
+        }
+        assertEquals(16_777_216d + 1000, Backend.accumulated(acc, 0));
+        float[] inf = {0f, 0f};
+        Backend.accumulate(inf, 0, Float.POSITIVE_INFINITY);
+        Backend.accumulate(inf, 0, 1f);
+        assertEquals(Double.POSITIVE_INFINITY, Backend.accumulated(inf, 0));
     }
 }

@@ -116,9 +116,9 @@ class GradientCheckTest {
     }
 
     private double meanLoss(Loss loss, HostTensor p, HostTensor y) {
-        try (Tensor pt = backend.upload(p); Tensor yt = backend.upload(y); Tensor acc = backend.alloc(1, 1)) {
+        try (Tensor pt = backend.upload(p); Tensor yt = backend.upload(y); Tensor acc = backend.alloc(1, 2)) {
             backend.lossSum(loss, pt, yt, acc, 0);
-            return backend.download(acc).data()[0] / (double) p.rows();
+            return Backend.accumulated(backend.download(acc).data(), 0) / p.rows();
         }
     }
 
@@ -217,9 +217,9 @@ class GradientCheckTest {
                 float[] numeric = numericalGradient(weights.get(k).data(), ws -> {
                     model.setWeights(weights);
                     try (Tensor xt = backend.upload(x); Tensor yt = backend.upload(y);
-                         Tensor acc = backend.alloc(1, 2)) {
+                         Tensor acc = backend.alloc(1, 4)) {
                         model.testOnBatch(xt, yt, acc, 0);
-                        return backend.download(acc).data()[0] / (double) batch;
+                        return Backend.accumulated(backend.download(acc).data(), 0) / batch;
                     }
                 });
                 model.setWeights(weights);

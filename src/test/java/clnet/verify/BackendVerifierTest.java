@@ -8,7 +8,6 @@ import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.backend.cpu.CpuBackend;
 import clnet.ops.Activation;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,17 +26,7 @@ class BackendVerifierTest {
     /** A CPU backend whose tanh derivative is off by 1 %: only the tanh backward checks may fail. */
     @Test
     void aWrongDerivativeIsCaughtAndNamed() {
-        CpuBackend real = new CpuBackend();
-        Backend faulty = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                (proxy, method, args) -> {
-                    Object r = method.invoke(real, args);
-                    if (method.getName().equals("activationBackward") && ((Activation) args[0]).kind()
-                            == Activation.Kind.TANH) {
-                        real.axpy(0.01f, (Tensor) args[4], (Tensor) args[4]);
-                    }
-                    return r;
-                });
-        try (CpuBackend oracle = new CpuBackend()) {
+        try (CpuBackend oracle = new CpuBackend(); Backend faulty = new WrongTanhDerivative()) {
             BackendVerifier v = new BackendVerifier(oracle, faulty, 3);
             v.activations();
             List<BackendVerifier.Check> failed = v.checks().stream().filter(c -> !c.passed()).toList();
@@ -45,6 +34,17 @@ class BackendVerifierTest {
             for (BackendVerifier.Check c : failed) {
                 assertEquals("tanh backward", c.op(), c.line());
                 assertTrue(c.line().contains("FAIL") && c.line().contains("first at"), c.line());
+            }
+        }
+    }
+
+    /** The CPU backend with a tanh derivative 1 % too large. */
+    static final class WrongTanhDerivative extends CpuBackend {
+        @Override
+        protected void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
+            super.doActivationBackward(f, z, a, dA, dZ);
+            if (f.kind() == Activation.Kind.TANH) {
+                axpy(0.01f, dZ, dZ);
             }
         }
     }

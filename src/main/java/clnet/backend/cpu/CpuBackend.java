@@ -2,7 +2,6 @@ package clnet.backend.cpu;
 
 import clnet.backend.Backend;
 import clnet.backend.DType;
-import clnet.backend.ShapeChecks;
 import clnet.backend.Tensor;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
@@ -22,7 +21,7 @@ import org.ejml.dense.row.CommonOps_MT_FDRM;
  * order in float32; the kernels reduce in another order, so the two agree to rounding,
  * not bit for bit.
  */
-public final class CpuBackend implements Backend {
+public class CpuBackend extends Backend {
 
     /** Products smaller than this many multiply-adds run on one thread: EJML's threads cost more. */
     private static final long MT_THRESHOLD = 1L << 18;
@@ -40,9 +39,9 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public Tensor alloc(Shape shape, DType dtype) {
+    protected Tensor doAlloc(Shape shape, DType dtype) {
         try {
-            return new CpuTensor(shape, dtype);
+            return new CpuTensor(this, shape, dtype);
         } catch (OutOfMemoryError e) {
             throw new IllegalStateException(String.format(java.util.Locale.ROOT,
                     "out of memory: a %s tensor %s needs %d MiB; the Java heap may grow to %d MiB"
@@ -52,91 +51,83 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void upload(float[] src, Tensor dst) {
-        CpuTensor d = floats(dst);
-        ShapeChecks.length(src.length, d);
+    protected void doUpload(float[] src, Tensor dst) {
+        CpuTensor d = cpu(dst);
         System.arraycopy(src, 0, d.data(), 0, d.size());
     }
 
     @Override
-    public void upload(int[] src, Tensor dst) {
-        CpuTensor d = ints(dst);
-        ShapeChecks.length(src.length, d);
+    protected void doUpload(int[] src, Tensor dst) {
+        CpuTensor d = cpu(dst);
         System.arraycopy(src, 0, d.indices, 0, d.size());
     }
 
     @Override
-    public void download(Tensor src, float[] dst) {
-        CpuTensor s = floats(src);
-        ShapeChecks.length(dst.length, s);
+    protected void doDownload(Tensor src, float[] dst) {
+        CpuTensor s = cpu(src);
         System.arraycopy(s.data(), 0, dst, 0, s.size());
     }
 
     @Override
-    public void finish() {
+    protected void doFinish() {
         // every op has finished when it returns
     }
 
     // ---------------------------------------------------------------- element-wise and copies
 
     @Override
-    public void fill(Tensor t, float value) {
-        float[] d = floats(t).data();
+    protected void doFill(Tensor t, float value) {
+        float[] d = cpu(t).data();
         java.util.Arrays.fill(d, 0, t.size(), value);
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        ShapeChecks.sameSize("copy", src, dst);
-        System.arraycopy(floats(src).data(), 0, floats(dst).data(), 0, src.size());
+    protected void doCopy(Tensor src, Tensor dst) {
+        System.arraycopy(cpu(src).data(), 0, cpu(dst).data(), 0, src.size());
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        ShapeChecks.sameSize("axpy", x, y);
-        float[] xs = floats(x).data();
-        float[] ys = floats(y).data();
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        float[] xs = cpu(x).data();
+        float[] ys = cpu(y).data();
         for (int i = 0, n = x.size(); i < n; i++) {
             ys[i] += alpha * xs[i];
         }
     }
 
     @Override
-    public void gatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
-        CpuTensor s = floats(src);
-        CpuTensor idx = ints(indices);
-        CpuTensor d = floats(dst);
-        ShapeChecks.gather(src, indices, start, dst);
+    protected void doGatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
+        CpuTensor s = cpu(src);
+        CpuTensor idx = cpu(indices);
+        CpuTensor d = cpu(dst);
         int cols = src.cols();
         for (int r = 0; r < dst.rows(); r++) {
             int from = idx.indices[start + r];
             if (from < 0 || from >= src.rows()) {
-                throw new IndexOutOfBoundsException("gatherRows: index " + from + " of " + src.rows() + " rows");
+                java.util.Arrays.fill(d.data(), r * cols, (r + 1) * cols, Float.NaN); // as the kernel does
+            } else {
+                System.arraycopy(s.data(), from * cols, d.data(), r * cols, cols);
             }
-            System.arraycopy(s.data(), from * cols, d.data(), r * cols, cols);
         }
     }
 
     // ---------------------------------------------------------------- linear algebra
 
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        ShapeChecks.GemmShape s = ShapeChecks.gemm(transA, transB, a, b, c);
+    protected void doGemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c,
+                          GemmShape s) {
         int m = s.m();
         int n = s.n();
         int k = s.k();
-        FMatrixRMaj am = floats(a).matrix;
-        FMatrixRMaj bm = floats(b).matrix;
-        FMatrixRMaj cm = floats(c).matrix;
-        if (m == 0 || n == 0) {
-            return;
-        }
+        FMatrixRMaj am = cpu(a).matrix;
+        FMatrixRMaj bm = cpu(b).matrix;
+        FMatrixRMaj cm = cpu(c).matrix;
         if (k == 0) {
             scaleInPlace(beta, c);
             return;
         }
         if (beta == 0f) {
-            fill(c, 0f); // BLAS semantics: C is not read when beta is 0
+            doFill(c, 0f); // BLAS semantics: C is not read when beta is 0
         } else if (beta != 1f) {
             scaleInPlace(beta, c);
         }
@@ -153,17 +144,16 @@ public final class CpuBackend implements Backend {
     }
 
     private void scaleInPlace(float beta, Tensor c) {
-        float[] d = floats(c).data();
+        float[] d = cpu(c).data();
         for (int i = 0, n = c.size(); i < n; i++) {
             d[i] = beta == 0f ? 0f : beta * d[i];
         }
     }
 
     @Override
-    public void addRowVector(Tensor z, Tensor bias) {
-        ShapeChecks.rowVector("addRowVector", bias, z.cols());
-        float[] zs = floats(z).data();
-        float[] bs = floats(bias).data();
+    protected void doAddRowVector(Tensor z, Tensor bias) {
+        float[] zs = cpu(z).data();
+        float[] bs = cpu(bias).data();
         int cols = z.cols();
         for (int r = 0; r < z.rows(); r++) {
             int base = r * cols;
@@ -174,10 +164,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void sumRows(float alpha, Tensor x, Tensor out) {
-        ShapeChecks.rowVector("sumRows", out, x.cols());
-        float[] xs = floats(x).data();
-        float[] os = floats(out).data();
+    protected void doSumRows(float alpha, Tensor x, Tensor out) {
+        float[] xs = cpu(x).data();
+        float[] os = cpu(out).data();
         int cols = x.cols();
         for (int j = 0; j < cols; j++) {
             float s = 0f;
@@ -191,10 +180,9 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- activations
 
     @Override
-    public void activationForward(Activation f, Tensor z, Tensor a) {
-        ShapeChecks.sameShape("activationForward", z, a);
-        float[] zs = floats(z).data();
-        float[] as = floats(a).data();
+    protected void doActivationForward(Activation f, Tensor z, Tensor a) {
+        float[] zs = cpu(z).data();
+        float[] as = cpu(a).data();
         int n = z.size();
         switch (f.kind()) {
             case LINEAR -> System.arraycopy(zs, 0, as, 0, n);
@@ -241,14 +229,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void activationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
-        ShapeChecks.sameShape("activationBackward", z, a);
-        ShapeChecks.sameShape("activationBackward", z, dA);
-        ShapeChecks.sameShape("activationBackward", z, dZ);
-        float[] zs = floats(z).data();
-        float[] as = floats(a).data();
-        float[] da = floats(dA).data();
-        float[] dz = floats(dZ).data();
+    protected void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
+        float[] zs = cpu(z).data();
+        float[] as = cpu(a).data();
+        float[] da = cpu(dA).data();
+        float[] dz = cpu(dZ).data();
         int n = z.size();
         switch (f.kind()) {
             case LINEAR -> System.arraycopy(da, 0, dz, 0, n);
@@ -282,19 +267,17 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- losses and metrics
 
     @Override
-    public void lossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
-        ShapeChecks.target(loss, p, y);
-        float[] ps = floats(p).data();
-        float[] ys = floats(y).data();
-        float[] accs = floats(acc).data();
-        ShapeChecks.slot(acc, slot);
+    protected void doLossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
+        float[] ps = cpu(p).data();
+        float[] ys = cpu(y).data();
+        float[] accs = cpu(acc).data();
         int rows = p.rows();
         int cols = p.cols();
         float total = 0f;
         for (int r = 0; r < rows; r++) {
             total += sampleLoss(loss, ps, ys, r, cols);
         }
-        accs[slot] += total;
+        accumulate(accs, slot, total);
     }
 
     /** The per-sample loss of row r (see {@link Loss}). */
@@ -369,12 +352,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void lossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
-        ShapeChecks.target(loss, p, y);
-        ShapeChecks.sameShape("lossGradient", p, dP);
-        float[] ps = floats(p).data();
-        float[] ys = floats(y).data();
-        float[] g = floats(dP).data();
+    protected void doLossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
+        float[] ps = cpu(p).data();
+        float[] ys = cpu(y).data();
+        float[] g = cpu(dP).data();
         int rows = p.rows();
         int cols = p.cols();
         final float eps = Loss.EPSILON;
@@ -428,12 +409,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void softmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ) {
-        ShapeChecks.target(sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY, p, y);
-        ShapeChecks.sameShape("softmaxCrossEntropyGradient", p, dZ);
-        float[] ps = floats(p).data();
-        float[] ys = floats(y).data();
-        float[] g = floats(dZ).data();
+    protected void doSoftmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ) {
+        float[] ps = cpu(p).data();
+        float[] ys = cpu(y).data();
+        float[] g = cpu(dZ).data();
         int rows = p.rows();
         int cols = p.cols();
         for (int r = 0; r < rows; r++) {
@@ -448,13 +427,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void countCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
-        ShapeChecks.slot(acc, slot);
+    protected void doCountCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
         int rows = p.rows();
         int cols = p.cols();
-        ShapeChecks.target(accuracy, p, y);
-        float[] ps = floats(p).data();
-        float[] ys = floats(y).data();
+        float[] ps = cpu(p).data();
+        float[] ys = cpu(y).data();
         float correct = 0f;
         for (int r = 0; r < rows; r++) {
             int base = r * cols;
@@ -473,16 +450,15 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
-        floats(acc).data()[slot] += correct;
+        accumulate(cpu(acc).data(), slot, correct);
     }
 
     // ---------------------------------------------------------------- optimizer updates
 
     @Override
-    public void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
-        ShapeChecks.sameSize("sgdStep", w, g);
-        float[] ws = floats(w).data();
-        float[] gs = floats(g).data();
+    protected void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
+        float[] ws = cpu(w).data();
+        float[] gs = cpu(g).data();
         int n = w.size();
         if (v == null) {
             for (int i = 0; i < n; i++) {
@@ -490,8 +466,7 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
-        ShapeChecks.sameSize("sgdStep", w, v);
-        float[] vs = floats(v).data();
+        float[] vs = cpu(v).data();
         for (int i = 0; i < n; i++) {
             float vi = momentum * vs[i] - lr * gs[i];
             vs[i] = vi;
@@ -500,13 +475,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
-        ShapeChecks.sameSize("rmspropStep", w, g);
-        ShapeChecks.sameSize("rmspropStep", w, v);
-        float[] ws = floats(w).data();
-        float[] gs = floats(g).data();
-        float[] vs = floats(v).data();
-        float[] ms = mom == null ? null : floats(mom).data();
+    protected void doRmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
+        float[] ws = cpu(w).data();
+        float[] gs = cpu(g).data();
+        float[] vs = cpu(v).data();
+        float[] ms = mom == null ? null : cpu(mom).data();
         for (int i = 0, n = w.size(); i < n; i++) {
             float gi = gs[i];
             float vi = rho * vs[i] + (1f - rho) * gi * gi;
@@ -521,14 +494,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
-        ShapeChecks.sameSize("adamStep", w, g);
-        ShapeChecks.sameSize("adamStep", w, m);
-        ShapeChecks.sameSize("adamStep", w, v);
-        float[] ws = floats(w).data();
-        float[] gs = floats(g).data();
-        float[] ms = floats(m).data();
-        float[] vs = floats(v).data();
+    protected void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
+        float[] ws = cpu(w).data();
+        float[] gs = cpu(g).data();
+        float[] ms = cpu(m).data();
+        float[] vs = cpu(v).data();
         for (int i = 0, n = w.size(); i < n; i++) {
             float gi = gs[i];
             float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
@@ -540,33 +510,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void close() {
+    protected void doRelease(Tensor t) {
+        // the garbage collector frees the array once nothing refers to the tensor
+    }
+
+    @Override
+    protected void doClose() {
         // nothing native to release
     }
 
-    // ---------------------------------------------------------------- checks
-
-    private static CpuTensor floats(Tensor t) {
-        CpuTensor c = cpu(t);
-        if (c.dtype() != DType.FLOAT32) {
-            throw new IllegalArgumentException("expected a FLOAT32 tensor, got " + t);
-        }
-        return c;
-    }
-
-    private static CpuTensor ints(Tensor t) {
-        CpuTensor c = cpu(t);
-        if (c.dtype() != DType.INT32) {
-            throw new IllegalArgumentException("expected an INT32 tensor, got " + t);
-        }
-        c.checkOpen();
-        return c;
-    }
-
+    /** The front checked owner, dtype and open state; this only narrows the type. */
     private static CpuTensor cpu(Tensor t) {
-        if (t instanceof CpuTensor c) {
-            return c;
-        }
-        throw new IllegalArgumentException("tensor of another backend: " + t);
+        return (CpuTensor) t;
     }
 }

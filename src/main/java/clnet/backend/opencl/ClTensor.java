@@ -5,60 +5,31 @@ import clnet.backend.Tensor;
 import clnet.tensor.Shape;
 import org.jocl.cl_mem;
 
-/** A tensor in an OpenCL buffer. Views share the buffer and free nothing. */
+/** A tensor in an OpenCL buffer. Views share their root's buffer and free nothing. */
 final class ClTensor extends Tensor {
-    private final OpenClBackend owner;
-    private cl_mem mem;
-    private final boolean view;
-    private final ClTensor parent;
+    private final cl_mem mem;
 
     ClTensor(OpenClBackend owner, Shape shape, DType dtype, cl_mem mem) {
-        super(shape, dtype);
-        this.owner = owner;
+        super(owner, shape, dtype);
         this.mem = mem;
-        this.view = false;
-        this.parent = null;
     }
 
     private ClTensor(ClTensor parent, Shape shape) {
-        super(shape, parent.dtype());
-        this.owner = parent.owner;
-        this.mem = null;
-        this.view = true;
-        this.parent = parent;
+        super(parent, shape);
+        this.mem = parent.mem;
     }
 
-    OpenClBackend owner() {
-        return owner;
-    }
-
-    /** The buffer; throws if this tensor (or the one it views) was closed. */
+    /** The buffer; the backend's front has checked that it is still open. */
     cl_mem mem() {
-        cl_mem m = view ? parent.mem : mem;
-        if (m == null) {
-            throw new IllegalStateException("tensor " + shape() + " used after close()");
-        }
-        return m;
+        return mem;
     }
 
     long bytes() {
-        return (long) size() * dtype().bytes();
+        return Math.max(4L, (long) size() * dtype().bytes());
     }
 
     @Override
-    public Tensor firstRows(int rows) {
-        if (rows < 0 || rows > rows()) {
-            throw new IllegalArgumentException("view of " + rows + " rows of a tensor " + shape());
-        }
-        mem(); // fail now if closed
-        return new ClTensor(view ? parent : this, shape().withRows(rows));
-    }
-
-    @Override
-    public void close() {
-        if (!view && mem != null) {
-            owner.release(this, mem);
-            mem = null;
-        }
+    protected Tensor view(Shape shape) {
+        return new ClTensor(this, shape);
     }
 }

@@ -26,7 +26,6 @@ import static org.jocl.CL.clWaitForEvents;
 
 import clnet.backend.Backend;
 import clnet.backend.DType;
-import clnet.backend.ShapeChecks;
 import clnet.backend.Tensor;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
@@ -66,7 +65,7 @@ import org.jocl.cl_program;
  * while the host prepares the next one, and a staging buffer is reused only when its
  * previous copy has completed.
  */
-public final class OpenClBackend implements Backend {
+public final class OpenClBackend extends Backend {
     /** The kernel files, in {@code kernels-cl/} in the source tree and the jar. */
     public static final List<String> KERNEL_FILES =
             List.of("elementwise.cl", "activations.cl", "losses.cl", "optimizers.cl", "gemm.cl");
@@ -145,8 +144,27 @@ public final class OpenClBackend implements Backend {
         };
     }
 
-    /** A kernel file's text, from the classpath ({@code /kernels-cl/NAME}). */
+    /**
+     * Where kernel sources come from instead of the jar, for kernel development: edit a
+     * copy of {@code kernels-cl/}, point this at it, and run {@code clnet verify} or
+     * {@code clnet train --validate} without rebuilding. The system property wins over the
+     * environment variable.
+     */
+    public static final String KERNEL_DIR_PROPERTY = "clnet.kernels.dir";
+    public static final String KERNEL_DIR_ENV = "CLNET_KERNELS_DIR";
+
+    /** A kernel file's text: from the kernel directory when one is set, else the classpath ({@code /kernels-cl/NAME}). */
     public static String kernelSource(String file) {
+        String dir = System.getProperty(KERNEL_DIR_PROPERTY, System.getenv(KERNEL_DIR_ENV));
+        if (dir != null && !dir.isBlank()) {
+            java.nio.file.Path path = java.nio.file.Path.of(dir, file);
+            try {
+                return java.nio.file.Files.readString(path);
+            } catch (IOException e) {
+                throw new IllegalStateException("kernel file " + path + " (from " + KERNEL_DIR_PROPERTY + " / "
+                        + KERNEL_DIR_ENV + "): " + e.getMessage(), e);
+            }
+        }
         try (InputStream in = OpenClBackend.class.getResourceAsStream("/kernels-cl/" + file)) {
             if (in == null) {
                 throw new IllegalStateException("kernel file kernels-cl/" + file + " is missing from the classpath");
@@ -238,7 +256,7 @@ public final class OpenClBackend implements Backend {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public Tensor alloc(Shape shape, DType dtype) {
+    protected Tensor doAlloc(Shape shape, DType dtype) {
         long bytes = Math.max(4L, (long) shape.size() * dtype.bytes());
         if (bytes > device.maxAllocBytes() || liveBytes + bytes > device.globalMemBytes()) {
             throw new OpenClException(String.format(
@@ -254,35 +272,38 @@ public final class OpenClBackend implements Backend {
             throw OpenClException.of(e, "allocating " + ClDevice.bytes(bytes) + " for a tensor " + shape);
         }
         ClTensor t = new ClTensor(this, shape, dtype, mem);
-        synchronized (this) {
-            live.add(t);
-            liveBytes += bytes;
-        }
+        live.add(t);
+        liveBytes += bytes;
         if (shape.size() > 0) {
-            // zero-filled, as the interface promises (an int 0 is float 0.0's bit pattern)
-            run("fill", new long[] {shape.size()}, null, mem, shape.size(), 0f);
+            try {
+                // zero-filled, as the interface promises (an int 0 is float 0.0's bit pattern)
+                run("fill", new long[] {shape.size()}, null, mem, shape.size(), 0f);
+            } catch (RuntimeException e) {
+                doRelease(t); // not leaked when the fill fails
+                throw e;
+            }
         }
         return t;
     }
 
-    synchronized void release(ClTensor t, cl_mem mem) {
-        if (live.remove(t)) {
-            clReleaseMemObject(mem);
-            liveBytes -= Math.max(4L, t.bytes());
+    @Override
+    protected void doRelease(Tensor t) {
+        ClTensor c = (ClTensor) t;
+        if (live.remove(c)) {
+            clReleaseMemObject(c.mem());
+            liveBytes -= c.bytes();
         }
     }
 
     @Override
-    public void upload(float[] src, Tensor dst) {
-        ClTensor d = mine(dst, DType.FLOAT32);
-        ShapeChecks.length(src.length, d);
+    protected void doUpload(float[] src, Tensor dst) {
+        ClTensor d = cl(dst);
         write(d, Pointer.to(src), staged -> staged.asFloatBuffer().put(src, 0, d.size()));
     }
 
     @Override
-    public void upload(int[] src, Tensor dst) {
-        ClTensor d = mine(dst, DType.INT32);
-        ShapeChecks.length(src.length, d);
+    protected void doUpload(int[] src, Tensor dst) {
+        ClTensor d = cl(dst);
         write(d, Pointer.to(src), staged -> staged.asIntBuffer().put(src, 0, d.size()));
     }
 
@@ -332,9 +353,8 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void download(Tensor src, float[] dst) {
-        ClTensor s = mine(src, DType.FLOAT32);
-        ShapeChecks.length(dst.length, s);
+    protected void doDownload(Tensor src, float[] dst) {
+        ClTensor s = cl(src);
         if (s.size() == 0) {
             return;
         }
@@ -346,7 +366,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void finish() {
+    protected void doFinish() {
         try {
             clFinish(queue);
         } catch (CLException e) {
@@ -357,38 +377,32 @@ public final class OpenClBackend implements Backend {
     // ---------------------------------------------------------------- element-wise and copies
 
     @Override
-    public void fill(Tensor t, float value) {
-        ClTensor c = mine(t, DType.FLOAT32);
+    protected void doFill(Tensor t, float value) {
+        ClTensor c = cl(t);
         elementwise("fill", c.size(), c.mem(), c.size(), value);
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        ShapeChecks.sameSize("copy", src, dst);
+    protected void doCopy(Tensor src, Tensor dst) {
         elementwise("copy", src.size(), floats(src), floats(dst), src.size());
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        ShapeChecks.sameSize("axpy", x, y);
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
         elementwise("axpy", x.size(), x.size(), alpha, floats(x), floats(y));
     }
 
     @Override
-    public void gatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
-        ShapeChecks.gather(src, indices, start, dst);
-        grid("gather_rows", dst.cols(), dst.rows(), floats(src), src.rows(), mine(indices, DType.INT32).mem(), start,
+    protected void doGatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
+        grid("gather_rows", dst.cols(), dst.rows(), floats(src), src.rows(), cl(indices).mem(), start,
                 floats(dst), dst.rows(), dst.cols());
     }
 
     // ---------------------------------------------------------------- linear algebra
 
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        ShapeChecks.GemmShape s = ShapeChecks.gemm(transA, transB, a, b, c);
-        if (s.m() == 0 || s.n() == 0) {
-            return;
-        }
+    protected void doGemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c,
+                          GemmShape s) {
         cl_mem bm = floats(b);
         if (transB && !gemm.hasTransposedBKernels()) {
             // The CPU kernels sum every product along k in order, as the CPU backend does;
@@ -424,22 +438,19 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void addRowVector(Tensor z, Tensor bias) {
-        ShapeChecks.rowVector("addRowVector", bias, z.cols());
+    protected void doAddRowVector(Tensor z, Tensor bias) {
         grid("add_row_vector", z.cols(), z.rows(), floats(z), floats(bias), z.rows(), z.cols());
     }
 
     @Override
-    public void sumRows(float alpha, Tensor x, Tensor out) {
-        ShapeChecks.rowVector("sumRows", out, x.cols());
+    protected void doSumRows(float alpha, Tensor x, Tensor out) {
         elementwise("sum_rows", x.cols(), alpha, floats(x), floats(out), x.rows(), x.cols());
     }
 
     // ---------------------------------------------------------------- activations
 
     @Override
-    public void activationForward(Activation f, Tensor z, Tensor a) {
-        ShapeChecks.sameShape("activationForward", z, a);
+    protected void doActivationForward(Activation f, Tensor z, Tensor a) {
         if (f.kind() == Activation.Kind.SOFTMAX) {
             elementwise("softmax_forward", z.rows(), floats(z), floats(a), z.rows(), z.cols());
         } else {
@@ -448,10 +459,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void activationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
-        ShapeChecks.sameShape("activationBackward", z, a);
-        ShapeChecks.sameShape("activationBackward", z, dA);
-        ShapeChecks.sameShape("activationBackward", z, dZ);
+    protected void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
         if (f.kind() == Activation.Kind.SOFTMAX) {
             elementwise("softmax_backward", z.rows(), floats(a), floats(dA), floats(dZ), z.rows(), z.cols());
         } else {
@@ -463,65 +471,45 @@ public final class OpenClBackend implements Backend {
     // ---------------------------------------------------------------- losses and metrics
 
     @Override
-    public void lossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
-        ShapeChecks.target(loss, p, y);
-        ShapeChecks.slot(acc, slot);
+    protected void doLossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
         reduce("loss_sum", loss.ordinal(), floats(p), floats(y), p.rows(), p.cols(), floats(acc), slot);
     }
 
     @Override
-    public void lossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
-        ShapeChecks.target(loss, p, y);
-        ShapeChecks.sameShape("lossGradient", p, dP);
+    protected void doLossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
         elementwise("loss_gradient", p.rows(), loss.ordinal(), floats(p), floats(y), scale, floats(dP), p.rows(),
                 p.cols());
     }
 
     @Override
-    public void softmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ) {
-        ShapeChecks.target(sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY, p, y);
-        ShapeChecks.sameShape("softmaxCrossEntropyGradient", p, dZ);
+    protected void doSoftmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ) {
         grid("softmax_xent_gradient", p.cols(), p.rows(), floats(p), floats(y), sparse ? 1 : 0, scale, floats(dZ),
                 p.rows(), p.cols());
     }
 
     @Override
-    public void countCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
-        ShapeChecks.target(accuracy, p, y);
-        ShapeChecks.slot(acc, slot);
+    protected void doCountCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
         reduce("count_correct", accuracy.ordinal(), floats(p), floats(y), p.rows(), p.cols(), floats(acc), slot);
     }
 
     // ---------------------------------------------------------------- optimizer updates
 
     @Override
-    public void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
-        ShapeChecks.sameSize("sgdStep", w, g);
-        if (v != null) {
-            ShapeChecks.sameSize("sgdStep", w, v);
-        }
+    protected void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
         cl_mem wm = floats(w);
         elementwise("sgd_step", w.size(), wm, floats(g), v == null ? wm : floats(v), w.size(), lr, momentum,
                 nesterov ? 1 : 0, v == null ? 0 : 1);
     }
 
     @Override
-    public void rmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
-        ShapeChecks.sameSize("rmspropStep", w, g);
-        ShapeChecks.sameSize("rmspropStep", w, v);
-        if (mom != null) {
-            ShapeChecks.sameSize("rmspropStep", w, mom);
-        }
+    protected void doRmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
         cl_mem vm = floats(v);
         elementwise("rmsprop_step", w.size(), floats(w), floats(g), vm, mom == null ? vm : floats(mom), w.size(), lr,
                 rho, momentum, eps, mom == null ? 0 : 1);
     }
 
     @Override
-    public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
-        ShapeChecks.sameSize("adamStep", w, g);
-        ShapeChecks.sameSize("adamStep", w, m);
-        ShapeChecks.sameSize("adamStep", w, v);
+    protected void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
         elementwise("adam_step", w.size(), floats(w), floats(g), floats(m), floats(v), w.size(), alpha, beta1, beta2,
                 eps);
     }
@@ -550,7 +538,7 @@ public final class OpenClBackend implements Backend {
     private void run(String name, long[] global, long[] local, Object... args) {
         cl_kernel k = kernels.get(name);
         if (k == null) {
-            throw new IllegalStateException(closed() ? "the OpenCL backend is closed" : "no kernel " + name);
+            throw new IllegalStateException("no kernel " + name);
         }
         try {
             for (int i = 0; i < args.length; i++) {
@@ -580,30 +568,21 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private boolean closed() {
-        return context == null;
+    /** The front checked owner, dtype and open state; this only narrows the type. */
+    private static ClTensor cl(Tensor t) {
+        return (ClTensor) t;
     }
 
-    private ClTensor mine(Tensor t, DType dtype) {
-        if (!(t instanceof ClTensor c) || c.owner() != this) {
-            throw new IllegalArgumentException("tensor of another backend: " + t);
-        }
-        if (c.dtype() != dtype) {
-            throw new IllegalArgumentException("expected a " + dtype + " tensor, got " + t);
-        }
-        return c;
-    }
-
-    private cl_mem floats(Tensor t) {
-        return mine(t, DType.FLOAT32).mem();
+    private static cl_mem floats(Tensor t) {
+        return ((ClTensor) t).mem();
     }
 
     // ---------------------------------------------------------------- lifecycle
 
     @Override
-    public synchronized void close() {
+    protected void doClose() {
         if (context == null) {
-            return;
+            return; // the constructor failed before the context existed
         }
         try {
             if (queue != null) {
