@@ -17,6 +17,15 @@ inline float max_nan(const float a, const float b) {
     return a > b ? a : b;
 }
 
+// tanh, exactly ±1 where the float result is ±1 anyway (|z| >= 9.1: 1 - tanh(9.1) < 2.6e-8,
+// under half an ulp of 1), as Java's Math.tanh gives it. OpenCL allows tanh a few ulps of
+// error, and some drivers return 1 - 2^-24 even for +Inf, which would turn the derivative
+// 1 - a² at z = ±Inf from the CPU's 0 into a tiny positive number (and dA = Inf into Inf
+// instead of NaN).
+inline float tanh_exact(const float z) {
+    return fabs(z) >= 9.1f ? copysign(1.0f, z) : tanh(z);
+}
+
 // 1 / (1 + e^-z), written so that neither branch overflows
 inline float sigmoid(const float z) {
     if (z >= 0.0f) return 1.0f / (1.0f + exp(-z));
@@ -32,7 +41,7 @@ __kernel void activation_forward(const int kind, const float alpha, __global con
     float r;
     switch (kind) {
         case SIGMOID: r = sigmoid(v); break;
-        case TANH: r = tanh(v); break;
+        case TANH: r = tanh_exact(v); break;
         case RELU: r = max_nan(v, 0.0f); break;
         case LEAKY_RELU: r = v > 0.0f ? v : alpha * v; break;
         case ARCTAN: r = atan(v); break;

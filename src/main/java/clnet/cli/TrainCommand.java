@@ -13,6 +13,7 @@ import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
 import clnet.train.EvaluationResult;
 import clnet.train.FitOptions;
+import clnet.verify.ValidatingBackend;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,6 +104,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-save", description = "Do not save the model.")
     boolean noSave;
 
+    @Option(names = "--validate", description = "Run every op on the CPU reference too, and stop at the first whose"
+            + " result differs beyond its tolerance, naming the op, its shapes and the error (many times slower;"
+            + " for checking a device or driver).")
+    boolean validate;
+
     @Override
     public Integer call() throws Exception {
         // Settings first, so a typo fails in a second rather than after loading the data.
@@ -137,7 +143,11 @@ final class TrainCommand implements Callable<Integer> {
         out.println(xTrain.rows() + " train samples");
         out.println(xTest.rows() + " test samples");
 
-        try (Backend backend = device.open(out); Sequential model = new Sequential(backend)) {
+        try (Backend backend = validate ? new ValidatingBackend(device.open(out)) : device.open(out);
+             Sequential model = new Sequential(backend)) {
+            if (validate) {
+                out.println("validate: every op is checked against the CPU reference");
+            }
             model.name("mnist_mlp").seed(seed);
             int inputs = xTrain.cols();
             for (int width : layers) {

@@ -74,6 +74,7 @@ public final class BackendVerifier {
         activations();
         losses();
         optimizers();
+        nonFinite();
         trainingStep();
         return List.copyOf(checks);
     }
@@ -239,6 +240,128 @@ public final class BackendVerifier {
     }
 
     /**
+     * Every op again with NaN, +Inf, -Inf and -0 planted in each float input in turn: both
+     * backends must propagate them as IEEE arithmetic does (NaN stays NaN, no clamp or max
+     * swallows it; see docs/ARCHITECTURE.md), so a NaN must come out where the oracle has
+     * one and the same infinity where it has one. Subnormal numbers are left out: OpenCL
+     * lets a device flush them to zero.
+     */
+    public void nonFinite() {
+        int r = 7;
+        int c = 31;
+        String shape = r + "x" + c + " special";
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 2) != 0;
+            boolean tb = (t & 1) != 0;
+            int k = 9;
+            String op = "gemm_" + (ta ? "t" : "n") + (tb ? "t" : "n");
+            HostTensor a = uniform(ta ? k : r, ta ? r : k);
+            HostTensor b = uniform(tb ? c : k, tb ? k : c);
+            compare(op + " special A", shape, 2e-6 * k, 1e-4, new HostTensor[] {special(a), b, filled(r, c, 0f)}, 2,
+                    (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
+            compare(op + " special B", shape, 2e-6 * k, 1e-4, new HostTensor[] {a, special(b), filled(r, c, 0f)}, 2,
+                    (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
+            compare(op + " special C b=.5", shape, 2e-6 * k, 1e-4, new HostTensor[] {a, b, special(uniform(r, c))},
+                    2, (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0.5f, x[2]));
+        }
+        compare("copy special", shape, 0, 0, new HostTensor[] {special(uniform(r, c)), filled(r, c, 0f)}, 1,
+                (be, x) -> be.copy(x[0], x[1]));
+        compare("axpy special x", shape, 1e-6, 1e-6, new HostTensor[] {special(uniform(r, c)), uniform(r, c)}, 1,
+                (be, x) -> be.axpy(-0.7f, x[0], x[1]));
+        compare("axpy special y", shape, 1e-6, 1e-6, new HostTensor[] {uniform(r, c), special(uniform(r, c))}, 1,
+                (be, x) -> be.axpy(-0.7f, x[0], x[1]));
+        compare("addRowVector special", shape, 1e-6, 1e-6,
+                new HostTensor[] {special(uniform(r, c)), special(uniform(1, c))}, 0, (be, x) -> be.addRowVector(x[0], x[1]));
+        int[] badOrder = {2, -1, 0, r + 5, 1, 3, 4};
+        compare("gatherRows bad index", shape, 0, 0, new HostTensor[] {uniform(r, c), filled(r, c, 0f)}, 1,
+                (be, x) -> {
+                    try (Tensor idx = be.alloc(Shape.of(badOrder.length, 1), DType.INT32)) {
+                        be.upload(badOrder, idx);
+                        be.gatherRows(x[0], idx, 0, x[1]);
+                    }
+                });
+        compare("sumRows special", shape, 1e-6 * r, 1e-5, new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
+                1, (be, x) -> be.sumRows(0.5f, x[0], x[1]));
+        List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,
+                Activation.LEAKY_RELU, Activation.ARCTAN, Activation.SOFTMAX);
+        for (Activation f : all) {
+            double sumTol = f == Activation.SOFTMAX ? 1e-6 * c : 0;
+            HostTensor z = special(uniform(r, c, -6f, 6f));
+            compare(f.id() + " forward special", shape, 1e-6 + sumTol, 1e-5, new HostTensor[] {z, filled(r, c, 0f)},
+                    1, (be, x) -> be.activationForward(f, x[0], x[1]));
+            compare(f.id() + " backward special", shape, 1e-6 + sumTol, 1e-5,
+                    new HostTensor[] {z, filled(r, c, 0f), special(uniform(r, c)), filled(r, c, 0f)}, 3,
+                    (be, x) -> {
+                        be.activationForward(f, x[0], x[1]);
+                        be.activationBackward(f, x[0], x[1], x[2], x[3]);
+                    });
+        }
+        int lr = 9;
+        int lc = 10;
+        String lshape = lr + "x" + lc + " special";
+        for (Loss loss : Loss.values()) {
+            HostTensor p = special(predictions(loss, lr, lc));
+            HostTensor y = targets(loss, lr, lc);
+            compare("lossSum special p " + loss.id(), lshape, 1e-5 * lr, 1e-5,
+                    new HostTensor[] {p, y, filled(1, 2, 0f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 0));
+            compare("lossGradient special p " + loss.id(), lshape, 1e-6, 1e-4,
+                    new HostTensor[] {p, y, filled(lr, lc, 0f)}, 2,
+                    (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / lr, x[2]));
+            if (loss != Loss.SPARSE_CATEGORICAL_CROSSENTROPY) { // class indices: see "bad class index"
+                HostTensor ys = special(y);
+                HostTensor clean = predictions(loss, lr, lc);
+                compare("lossSum special y " + loss.id(), lshape, 1e-5 * lr, 1e-5,
+                        new HostTensor[] {clean, ys, filled(1, 2, 0f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 0));
+                compare("lossGradient special y " + loss.id(), lshape, 1e-6, 1e-4,
+                        new HostTensor[] {clean, ys, filled(lr, lc, 0f)}, 2,
+                        (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / lr, x[2]));
+            }
+        }
+        for (boolean sparse : new boolean[] {false, true}) {
+            Loss loss = sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
+            compare("softmaxCrossEntropyGradient special" + (sparse ? " sparse" : ""), lshape, 1e-7, 1e-5,
+                    new HostTensor[] {special(predictions(loss, lr, lc)), targets(loss, lr, lc), filled(lr, lc, 0f)}, 2,
+                    (be, x) -> be.softmaxCrossEntropyGradient(x[0], x[1], sparse, 1f / lr, x[2]));
+        }
+        for (Accuracy acc : Accuracy.values()) {
+            Loss like = switch (acc) {
+                case CATEGORICAL -> Loss.CATEGORICAL_CROSSENTROPY;
+                case SPARSE_CATEGORICAL -> Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
+                case BINARY -> Loss.BINARY_CROSSENTROPY;
+            };
+            compare("countCorrect special " + acc.name().toLowerCase(Locale.ROOT), lshape, 1e-5 * lr, 1e-6,
+                    new HostTensor[] {special(predictions(like, lr, lc)), targets(like, lr, lc), filled(1, 2, 0f)}, 2,
+                    (be, x) -> be.countCorrect(acc, x[0], x[1], x[2], 0));
+        }
+        HostTensor w = uniform(r, c);
+        HostTensor g = special(uniform(r, c));
+        HostTensor v = uniform(r, c, 0f, 0.1f);
+        HostTensor m = uniform(r, c, -0.1f, 0.1f);
+        compare("sgdStep special g", shape, 1e-6, 1e-5, new HostTensor[] {w, g, m}, 0,
+                (be, x) -> be.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, true));
+        compare("rmspropStep special g", shape, 1e-6, 1e-5, new HostTensor[] {w, g, v, m}, 0,
+                (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
+        compare("adamStep special g", shape, 1e-6, 1e-5, new HostTensor[] {w, g, m, v}, 0,
+                (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
+        compare("adamStep special w", shape, 1e-6, 1e-5, new HostTensor[] {special(w), uniform(r, c), m, v}, 0,
+                (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
+    }
+
+    /** The values planted by {@link #special}: IEEE's non-finite values and negative zero. */
+    static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f};
+
+    /** A copy of {@code t} with NaN, +Inf, -Inf and -0 spread over its elements, rows and columns. */
+    private static HostTensor special(HostTensor t) {
+        float[] d = t.data().clone();
+        for (int i = 0; i < SPECIALS.length && i < d.length; i++) {
+            // one row and one column apart each, so that row-wise ops (softmax, losses) see one each
+            int at = (i * (t.cols() + 1) + i * 7) % d.length;
+            d[at] = SPECIALS[i];
+        }
+        return new HostTensor(t.shape(), d);
+    }
+
+    /**
      * One full training step (forward, loss, backward, update) of the same model from the
      * same weights on both backends, for each optimizer: the parameters after the step
      * must agree.
@@ -393,8 +516,8 @@ public final class BackendVerifier {
             double e = expected[i];
             double a = actual[i];
             double d = Math.abs(a - e);
-            if (Double.isNaN(e) && Double.isNaN(a)) {
-                continue;
+            if ((Double.isNaN(e) && Double.isNaN(a)) || a == e) {
+                continue; // NaN where NaN is due, the same infinity, or equal values (-0 equals +0)
             }
             if (Double.isNaN(d)) {
                 d = Double.POSITIVE_INFINITY;

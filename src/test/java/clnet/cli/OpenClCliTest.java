@@ -61,4 +61,46 @@ class OpenClCliTest {
         assertEquals(2, bogus.code(), bogus.err());
         assertTrue(bogus.err().contains("unknown device 'tpu'"), bogus.err());
     }
+
+    @Test
+    void validateTrainsOnACorrectDevice() {
+        ClDevice d = OpenClTestDevice.get();
+        CliTest.Run r = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "1", "--layers", "16",
+                "--device", d.id(), "--validate", "--no-save");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("validate: every op is checked against the CPU reference"), r.out());
+        assertTrue(r.out().contains("test accuracy: "), r.out());
+    }
+
+    /** A relu kernel 0.1 % off: --validate stops at its first launch and names it. */
+    @Test
+    void validateNamesAWrongKernelAtItsFirstLaunch(@TempDir Path tmp) throws Exception {
+        for (String file : clnet.backend.opencl.OpenClBackend.KERNEL_FILES) {
+            Files.copy(Path.of("kernels-cl", file), tmp.resolve(file));
+        }
+        Path activations = tmp.resolve("activations.cl");
+        String correct = Files.readString(activations);
+        String wrong = correct.replace("case RELU: r = max_nan(v, 0.0f); break;",
+                "case RELU: r = max_nan(v, 0.0f) * 1.001f; break;");
+        assertTrue(!wrong.equals(correct), "the relu line to break was not found");
+        Files.writeString(activations, wrong);
+        String before = System.getProperty(clnet.backend.opencl.OpenClBackend.KERNEL_DIR_PROPERTY);
+        System.setProperty(clnet.backend.opencl.OpenClBackend.KERNEL_DIR_PROPERTY, tmp.toString());
+        try {
+            ClDevice d = OpenClTestDevice.get();
+            CliTest.Run r = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "1", "--layers",
+                    "16", "--device", d.id(), "--validate", "--no-save");
+            assertEquals(1, r.code(), r.out() + r.err());
+            assertTrue(r.err().startsWith("clnet: error: --validate: activationForward relu on " + d.id()
+                    + " differs from the CPU reference at launch 1 of that op (tensors (128, 16), (128, 16))"),
+                    r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        } finally {
+            if (before == null) {
+                System.clearProperty(clnet.backend.opencl.OpenClBackend.KERNEL_DIR_PROPERTY);
+            } else {
+                System.setProperty(clnet.backend.opencl.OpenClBackend.KERNEL_DIR_PROPERTY, before);
+            }
+        }
+    }
 }

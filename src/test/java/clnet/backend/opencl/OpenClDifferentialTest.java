@@ -73,6 +73,11 @@ class OpenClDifferentialTest {
     }
 
     @TestFactory
+    Stream<DynamicTest> nanInfinityAndNegativeZero() {
+        return family(7, BackendVerifier::nonFinite);
+    }
+
+    @TestFactory
     Stream<DynamicTest> oneTrainingStepFromIdenticalWeights() {
         return family(6, BackendVerifier::trainingStep);
     }
