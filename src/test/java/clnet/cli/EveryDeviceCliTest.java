@@ -1,0 +1,50 @@
+package clnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The command line on every backend: the same commands give the same kinds of result on each. */
+class EveryDeviceCliTest {
+    static java.util.stream.Stream<String> devices() {
+        return clnet.TestBackends.deviceNames();
+    }
+
+    /** SGD at lr 1e8 diverges: both backends stop with the non-finite-loss error and save nothing. */
+    @ParameterizedTest
+    @MethodSource("devices")
+    void aDivergingRunStopsWithTheNonFiniteLossError(String device, @TempDir Path tmp) {
+        Path model = tmp.resolve("m.safetensors");
+        CliTest.Run r = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "5", "--layers", "32",
+                "--optimizer", "sgd", "--lr", "1e8", "--device", device, "--save", model.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().matches("clnet: error: the training loss became (NaN|Infinity) in epoch 1/5; training"
+                + " stopped\\..*\n"), r.err());
+        assertFalse(Files.exists(model), "a diverged model was saved");
+    }
+
+    @ParameterizedTest
+    @MethodSource("devices")
+    void trainEvaluateAndPredictRoundTrip(String device, @TempDir Path tmp) {
+        Path model = tmp.resolve("m.safetensors");
+        CliTest.Run train = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "2", "--layers", "32",
+                "--device", device, "--save", model.toString());
+        assertEquals(0, train.code(), train.err());
+        String accuracy = train.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow();
+        assertTrue(Double.parseDouble(accuracy.substring("test accuracy: ".length())) > 0.75, accuracy); // 0.816 here
+        CliTest.Run evaluate = CliTest.run("evaluate", "--model", model.toString(), "--data", "testdata/mnist-subset",
+                "--device", device);
+        assertEquals(0, evaluate.code(), evaluate.err());
+        assertTrue(evaluate.out().contains(accuracy), accuracy + " vs " + evaluate.out());
+        CliTest.Run predict = CliTest.run("predict", "--model", model.toString(), "--data", "testdata/mnist-subset",
+                "--limit", "3", "--device", device);
+        assertEquals(0, predict.code(), predict.err());
+        assertEquals(3, predict.out().lines().filter(l -> l.matches("\\s+\\d+\\s+\\d+\\s+0\\.\\d+\\s+\\d+.*")).count(), predict.out());
+    }
+}
