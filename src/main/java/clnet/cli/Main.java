@@ -44,9 +44,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) throws Exception {
-        java.nio.file.Path jsig = SignalChaining.missingLibrary();
-        if (jsig != null) {
-            System.exit(SignalChaining.relaunch(jsig, args));
+        java.util.Map<String, String> missing = LaunchEnvironment.missing();
+        if (!missing.isEmpty()) {
+            System.exit(LaunchEnvironment.relaunch(missing, args));
         }
         System.exit(execute(args, System.out, System.err));
     }

@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  *   <li>{@code auto}: the first OpenCL GPU or accelerator; when the only OpenCL devices
  *       are CPUs (or there are none), the CPU backend, which is faster there than an
  *       OpenCL CPU runtime;</li>
- *   <li>{@code cpu}: the CPU backend (EJML);</li>
+ *   <li>{@code cpu}: the CPU backend, its products through the system's BLAS (OpenBLAS);</li>
+ *   <li>{@code cpu:reference}: the CPU backend with EJML's products, the reference every
+ *       other backend is checked against;</li>
  *   <li>{@code opencl}: the first OpenCL device of any type;</li>
  *   <li>{@code opencl:P:D}: platform P, device D, as {@code clnet devices} numbers them;</li>
  *   <li>{@code gpu}: the first OpenCL GPU, or an error if there is none.</li>
@@ -27,14 +29,14 @@ public final class Backends {
     private Backends() {
     }
 
-    public static final String DEVICES_HELP = "auto, cpu, opencl, opencl:P:D, gpu";
+    public static final String DEVICES_HELP = "auto, cpu, cpu:reference, opencl, opencl:P:D, gpu";
 
     private static final Pattern EXPLICIT = Pattern.compile("opencl:(\\d+):(\\d+)");
 
     /** Throws IllegalArgumentException unless {@code device} is one of the names above. */
     public static void checkName(String device) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
-        if (!EXPLICIT.matcher(d).matches() && !List.of("auto", "cpu", "opencl", "gpu").contains(d)) {
+        if (!EXPLICIT.matcher(d).matches() && !List.of("auto", "cpu", "cpu:reference", "opencl", "gpu").contains(d)) {
             throw new IllegalArgumentException("unknown device '" + device + "' (known: " + DEVICES_HELP + ")");
         }
     }
@@ -54,8 +56,9 @@ public final class Backends {
             throw new IllegalArgumentException("no OpenCL device " + d + "; clnet devices lists them");
         }
         return switch (d) {
-            case "cpu" -> new CpuBackend();
-            case "auto" -> autoDevice().<Backend>map(OpenClBackend::new).orElseGet(CpuBackend::new);
+            case "cpu" -> CpuBackend.withNativeBlas();
+            case "cpu:reference" -> new CpuBackend();
+            case "auto" -> autoDevice().<Backend>map(OpenClBackend::new).orElseGet(CpuBackend::withNativeBlas);
             case "opencl" -> new OpenClBackend(devices().stream().findFirst()
                     .orElseThrow(() -> new OpenClException(OpenClException.NO_DRIVER)));
             case "gpu" -> new OpenClBackend(devices().stream().filter(ClDevice::isGpu).findFirst()
@@ -74,7 +77,7 @@ public final class Backends {
     /** True when {@code device} (a valid name) resolves to the CPU backend. */
     public static boolean isCpu(String device) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
-        return d.equals("cpu") || (d.equals("auto") && autoDevice().isEmpty());
+        return d.startsWith("cpu") || (d.equals("auto") && autoDevice().isEmpty());
     }
 
     /** The OpenCL devices of this host; empty without a driver. */

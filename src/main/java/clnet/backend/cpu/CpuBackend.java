@@ -8,16 +8,18 @@ import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
+import dev.ludovic.netlib.blas.BLAS;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
 import org.ejml.dense.row.CommonOps_MT_FDRM;
 
 /**
- * The reference backend: plain float32 loops, and EJML for the matrix products.
+ * The CPU backend: plain float32 loops, and EJML or the system's BLAS for the matrix
+ * products. {@code new CpuBackend()} is the reference (EJML): the oracle of the
+ * differential tests and of {@code --validate}; {@link #withNativeBlas()} is the same
+ * backend with its products through OpenBLAS, the fast path on hosts without a GPU.
  *
- * <p>Every formula here is the one the OpenCL kernels compute, written for reading: this
- * class is the oracle of the differential tests and the fallback on hosts without
- * OpenCL. Reductions (softmax sums, loss sums, bias gradients) run in a fixed sequential
+ * <p>Every formula here is the one the OpenCL kernels compute, written for reading. Reductions (softmax sums, loss sums, bias gradients) run in a fixed sequential
  * order in float32; the kernels reduce in another order, so the two agree to rounding,
  * not bit for bit.
  */
@@ -26,14 +28,49 @@ public class CpuBackend extends Backend {
     /** Products smaller than this many multiply-adds run on one thread: EJML's threads cost more. */
     private static final long MT_THRESHOLD = 1L << 18;
 
+    /** The native BLAS the products go through, or null for EJML's (the reference). */
+    private final BLAS blas;
+
+    /**
+     * The reference backend: every product through EJML. This is the oracle of the
+     * differential tests and of {@code --validate}, and {@code --device cpu:reference}.
+     */
+    public CpuBackend() {
+        this.blas = null;
+    }
+
+    private CpuBackend(BLAS blas) {
+        this.blas = blas;
+    }
+
+    /**
+     * The fast CPU backend ({@code --device cpu}): the products through the system's BLAS
+     * (OpenBLAS), checked against EJML when it loads; everything else as in the reference.
+     * Where no native BLAS loads or it computes wrongly, this is the reference backend, and
+     * {@link #description()} says why.
+     */
+    public static CpuBackend withNativeBlas() {
+        return new CpuBackend(NativeBlas.instance());
+    }
+
+    /** Whether the products go through a native BLAS rather than EJML. */
+    public boolean usesNativeBlas() {
+        return blas != null;
+    }
+
     @Override
     public String name() {
-        return "cpu";
+        return blas != null ? "cpu" : "cpu:reference";
     }
 
     @Override
     public String description() {
-        return "cpu (EJML, " + Runtime.getRuntime().availableProcessors() + " threads)";
+        int threads = Runtime.getRuntime().availableProcessors();
+        if (blas != null) {
+            return "cpu (OpenBLAS through JNI, core " + NativeBlas.coreType() + ", " + threads + " threads)";
+        }
+        String why = NativeBlas.unavailableReason();
+        return "cpu:reference (EJML, " + threads + " threads" + (why == null ? "" : "; " + why) + ")";
     }
 
     // ---------------------------------------------------------------- memory
@@ -130,6 +167,10 @@ public class CpuBackend extends Backend {
             doFill(c, 0f); // BLAS semantics: C is not read when beta is 0
         } else if (beta != 1f) {
             scaleInPlace(beta, c);
+        }
+        if (blas != null) {
+            NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, am.data, a.cols(), bm.data, b.cols(), 1f, cm.data);
+            return;
         }
         boolean mt = (long) m * n * k >= MT_THRESHOLD;
         if (!transA && !transB) {

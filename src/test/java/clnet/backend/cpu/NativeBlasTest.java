@@ -1,0 +1,72 @@
+package clnet.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import clnet.verify.BackendVerifier;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The fast CPU backend (products through the native BLAS) against the reference (EJML):
+ * every GEMM shape and transpose of the verifier, the non-finite inputs, and a training
+ * step per optimizer. CI installs OpenBLAS, so there a missing native BLAS fails.
+ */
+class NativeBlasTest {
+    private static CpuBackend reference;
+    private static CpuBackend blas;
+
+    @BeforeAll
+    static void open() {
+        blas = CpuBackend.withNativeBlas();
+        if (!blas.usesNativeBlas()) {
+            String why = "no native BLAS: " + NativeBlas.unavailableReason();
+            if ("true".equals(System.getenv("CI"))) {
+                fail("CI=true and " + why);
+            }
+            System.err.println("WARNING: " + why);
+            Assumptions.abort(why);
+        }
+        reference = new CpuBackend();
+    }
+
+    @AfterAll
+    static void close() {
+        if (blas != null) {
+            blas.close();
+        }
+        if (reference != null) {
+            reference.close();
+        }
+    }
+
+    private static Stream<DynamicTest> family(long seed, Consumer<BackendVerifier> run) {
+        BackendVerifier v = new BackendVerifier(reference, blas, seed);
+        run.accept(v);
+        List<BackendVerifier.Check> checks = v.checks();
+        assertTrue(checks.size() > 0, "no checks ran");
+        return checks.stream().map(c -> DynamicTest.dynamicTest(c.op() + " " + c.shape(),
+                () -> assertTrue(c.passed(), c.line())));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> gemm() {
+        return family(11, BackendVerifier::gemm);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> nanInfinityAndNegativeZero() {
+        return family(12, BackendVerifier::nonFinite);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oneTrainingStepFromIdenticalWeights() {
+        return family(13, BackendVerifier::trainingStep);
+    }
+}
