@@ -775,7 +775,7 @@ class CpuBackendTest {
         closing.close();
         assertTrue(t.isClosed());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> closing.fill(t, 0f));
-        assertEquals("fill: the cpu backend is closed", e.getMessage());
+        assertEquals("fill: the cpu:reference backend is closed", e.getMessage());
         assertThrows(IllegalStateException.class, () -> closing.alloc(1, 1));
         t.close(); // after the backend: nothing to do, no error
         closing.close();

@@ -127,9 +127,11 @@ public class CpuBackend extends Backend {
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
         float[] xs = cpu(x).data();
         float[] ys = cpu(y).data();
-        for (int i = 0, n = x.size(); i < n; i++) {
-            ys[i] += alpha * xs[i];
-        }
+        Parallel.forRange(x.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                ys[i] += alpha * xs[i];
+            }
+        });
     }
 
     @Override
@@ -138,14 +140,16 @@ public class CpuBackend extends Backend {
         CpuTensor idx = cpu(indices);
         CpuTensor d = cpu(dst);
         int cols = src.cols();
-        for (int r = 0; r < dst.rows(); r++) {
-            int from = idx.indices[start + r];
-            if (from < 0 || from >= src.rows()) {
-                java.util.Arrays.fill(d.data(), r * cols, (r + 1) * cols, Float.NaN); // as the kernel does
-            } else {
-                System.arraycopy(s.data(), from * cols, d.data(), r * cols, cols);
+        Parallel.forRange(dst.rows(), cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int from = idx.indices[start + r];
+                if (from < 0 || from >= src.rows()) {
+                    java.util.Arrays.fill(d.data(), r * cols, (r + 1) * cols, Float.NaN); // as the kernel does
+                } else {
+                    System.arraycopy(s.data(), from * cols, d.data(), r * cols, cols);
+                }
             }
-        }
+        });
     }
 
     // ---------------------------------------------------------------- linear algebra
@@ -163,14 +167,15 @@ public class CpuBackend extends Backend {
             scaleInPlace(beta, c);
             return;
         }
+        if (blas != null) {
+            // BLAS itself does not read C when beta is 0 (NativeBlasTest holds it to that with NaN in C)
+            NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, am.data, a.cols(), bm.data, b.cols(), beta, cm.data);
+            return;
+        }
         if (beta == 0f) {
             doFill(c, 0f); // BLAS semantics: C is not read when beta is 0
         } else if (beta != 1f) {
             scaleInPlace(beta, c);
-        }
-        if (blas != null) {
-            NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, am.data, a.cols(), bm.data, b.cols(), 1f, cm.data);
-            return;
         }
         boolean mt = (long) m * n * k >= MT_THRESHOLD;
         if (!transA && !transB) {
@@ -196,12 +201,14 @@ public class CpuBackend extends Backend {
         float[] zs = cpu(z).data();
         float[] bs = cpu(bias).data();
         int cols = z.cols();
-        for (int r = 0; r < z.rows(); r++) {
-            int base = r * cols;
-            for (int j = 0; j < cols; j++) {
-                zs[base + j] += bs[j];
+        Parallel.forRange(z.rows(), cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int base = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    zs[base + j] += bs[j];
+                }
             }
-        }
+        });
     }
 
     @Override
@@ -209,13 +216,21 @@ public class CpuBackend extends Backend {
         float[] xs = cpu(x).data();
         float[] os = cpu(out).data();
         int cols = x.cols();
-        for (int j = 0; j < cols; j++) {
-            float s = 0f;
-            for (int r = 0; r < x.rows(); r++) {
-                s += xs[r * cols + j];
+        int rows = x.rows();
+        // row by row, so memory is read in order (threads take column ranges); each column is
+        // still summed from row 0 down, the order of the kernel's one work-item per column
+        float[] sums = new float[cols];
+        Parallel.forRange(cols, rows, (j0, j1) -> {
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols;
+                for (int j = j0; j < j1; j++) {
+                    sums[j] += xs[base + j];
+                }
             }
-            os[j] = alpha * s;
-        }
+            for (int j = j0; j < j1; j++) {
+                os[j] = alpha * sums[j];
+            }
+        });
     }
 
     // ---------------------------------------------------------------- activations
@@ -225,17 +240,18 @@ public class CpuBackend extends Backend {
         float[] zs = cpu(z).data();
         float[] as = cpu(a).data();
         int n = z.size();
+        float slope = f.alpha();
         switch (f.kind()) {
             case LINEAR -> System.arraycopy(zs, 0, as, 0, n);
-            case SIGMOID -> { for (int i = 0; i < n; i++) as[i] = sigmoid(zs[i]); }
-            case TANH -> { for (int i = 0; i < n; i++) as[i] = (float) Math.tanh(zs[i]); }
-            case RELU -> { for (int i = 0; i < n; i++) as[i] = Math.max(zs[i], 0f); }
-            case LEAKY_RELU -> {
-                float slope = f.alpha();
-                for (int i = 0; i < n; i++) as[i] = zs[i] > 0f ? zs[i] : slope * zs[i];
-            }
-            case ARCTAN -> { for (int i = 0; i < n; i++) as[i] = (float) Math.atan(zs[i]); }
-            case SOFTMAX -> softmaxRows(zs, as, z.rows(), z.cols());
+            case SIGMOID -> Parallel.forRange(n, 8, (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = sigmoid(zs[i]); });
+            case TANH -> Parallel.forRange(n, 8,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = (float) Math.tanh(zs[i]); });
+            case RELU -> Parallel.forRange(n, 1, (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = Math.max(zs[i], 0f); });
+            case LEAKY_RELU -> Parallel.forRange(n, 1,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = zs[i] > 0f ? zs[i] : slope * zs[i]; });
+            case ARCTAN -> Parallel.forRange(n, 8,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = (float) Math.atan(zs[i]); });
+            case SOFTMAX -> Parallel.forRange(z.rows(), 8 * z.cols(), (r0, r1) -> softmaxRows(zs, as, r0, r1, z.cols()));
         }
     }
 
@@ -248,9 +264,9 @@ public class CpuBackend extends Backend {
         return e / (1f + e);
     }
 
-    /** a = e^(z - max) / sum e^(z - max), row by row: the max keeps exp from overflowing. */
-    private static void softmaxRows(float[] zs, float[] as, int rows, int cols) {
-        for (int r = 0; r < rows; r++) {
+    /** a = e^(z - max) / sum e^(z - max), rows [r0, r1): the max keeps exp from overflowing. */
+    private static void softmaxRows(float[] zs, float[] as, int r0, int r1, int cols) {
+        for (int r = r0; r < r1; r++) {
             int base = r * cols;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < cols; j++) {
@@ -276,31 +292,39 @@ public class CpuBackend extends Backend {
         float[] da = cpu(dA).data();
         float[] dz = cpu(dZ).data();
         int n = z.size();
+        float slope = f.alpha();
         switch (f.kind()) {
             case LINEAR -> System.arraycopy(da, 0, dz, 0, n);
-            case SIGMOID -> { for (int i = 0; i < n; i++) dz[i] = da[i] * as[i] * (1f - as[i]); }
-            case TANH -> { for (int i = 0; i < n; i++) dz[i] = da[i] * (1f - as[i] * as[i]); }
+            case SIGMOID -> Parallel.forRange(n, 1,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = da[i] * as[i] * (1f - as[i]); });
+            case TANH -> Parallel.forRange(n, 1,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = da[i] * (1f - as[i] * as[i]); });
             // the derivative at 0 is taken as 0 for relu and as the slope for leaky relu,
-            // as TensorFlow does
-            case RELU -> { for (int i = 0; i < n; i++) dz[i] = zs[i] > 0f ? da[i] : 0f; }
-            case LEAKY_RELU -> {
-                float slope = f.alpha();
-                for (int i = 0; i < n; i++) dz[i] = zs[i] > 0f ? da[i] : slope * da[i];
-            }
-            case ARCTAN -> { for (int i = 0; i < n; i++) dz[i] = da[i] / (1f + zs[i] * zs[i]); }
-            case SOFTMAX -> {
-                int rows = z.rows();
-                int cols = z.cols();
-                for (int r = 0; r < rows; r++) {
-                    int base = r * cols;
-                    float dot = 0f;
-                    for (int j = 0; j < cols; j++) {
-                        dot += da[base + j] * as[base + j];
-                    }
-                    for (int j = 0; j < cols; j++) {
-                        dz[base + j] = as[base + j] * (da[base + j] - dot);
-                    }
+            // as TensorFlow does; relu selects dA's bits or +0 without a branch, which a
+            // random sign pattern would mispredict half the time
+            case RELU -> Parallel.forRange(n, 1, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    dz[i] = Float.intBitsToFloat(Float.floatToRawIntBits(da[i]) & -(zs[i] > 0f ? 1 : 0));
                 }
+            });
+            case LEAKY_RELU -> Parallel.forRange(n, 1,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = zs[i] > 0f ? da[i] : slope * da[i]; });
+            case ARCTAN -> Parallel.forRange(n, 1,
+                    (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = da[i] / (1f + zs[i] * zs[i]); });
+            case SOFTMAX -> {
+                int cols = z.cols();
+                Parallel.forRange(z.rows(), 2 * cols, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) {
+                        int base = r * cols;
+                        float dot = 0f;
+                        for (int j = 0; j < cols; j++) {
+                            dot += da[base + j] * as[base + j];
+                        }
+                        for (int j = 0; j < cols; j++) {
+                            dz[base + j] = as[base + j] * (da[base + j] - dot);
+                        }
+                    }
+                });
             }
         }
     }
@@ -502,17 +526,21 @@ public class CpuBackend extends Backend {
         float[] gs = cpu(g).data();
         int n = w.size();
         if (v == null) {
-            for (int i = 0; i < n; i++) {
-                ws[i] -= lr * gs[i];
-            }
+            Parallel.forRange(n, 1, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    ws[i] -= lr * gs[i];
+                }
+            });
             return;
         }
         float[] vs = cpu(v).data();
-        for (int i = 0; i < n; i++) {
-            float vi = momentum * vs[i] - lr * gs[i];
-            vs[i] = vi;
-            ws[i] += nesterov ? momentum * vi - lr * gs[i] : vi;
-        }
+        Parallel.forRange(n, 2, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float vi = momentum * vs[i] - lr * gs[i];
+                vs[i] = vi;
+                ws[i] += nesterov ? momentum * vi - lr * gs[i] : vi;
+            }
+        });
     }
 
     @Override
@@ -521,17 +549,19 @@ public class CpuBackend extends Backend {
         float[] gs = cpu(g).data();
         float[] vs = cpu(v).data();
         float[] ms = mom == null ? null : cpu(mom).data();
-        for (int i = 0, n = w.size(); i < n; i++) {
-            float gi = gs[i];
-            float vi = rho * vs[i] + (1f - rho) * gi * gi;
-            vs[i] = vi;
-            float inc = lr * gi / (float) Math.sqrt(vi + eps);
-            if (ms != null) {
-                inc = momentum * ms[i] + inc;
-                ms[i] = inc;
+        Parallel.forRange(w.size(), 4, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float gi = gs[i];
+                float vi = rho * vs[i] + (1f - rho) * gi * gi;
+                vs[i] = vi;
+                float inc = lr * gi / (float) Math.sqrt(vi + eps);
+                if (ms != null) {
+                    inc = momentum * ms[i] + inc;
+                    ms[i] = inc;
+                }
+                ws[i] -= inc;
             }
-            ws[i] -= inc;
-        }
+        });
     }
 
     @Override
@@ -540,14 +570,16 @@ public class CpuBackend extends Backend {
         float[] gs = cpu(g).data();
         float[] ms = cpu(m).data();
         float[] vs = cpu(v).data();
-        for (int i = 0, n = w.size(); i < n; i++) {
-            float gi = gs[i];
-            float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
-            float vi = vs[i] + (gi * gi - vs[i]) * (1f - beta2);
-            ms[i] = mi;
-            vs[i] = vi;
-            ws[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
-        }
+        Parallel.forRange(w.size(), 4, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float gi = gs[i];
+                float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
+                float vi = vs[i] + (gi * gi - vs[i]) * (1f - beta2);
+                ms[i] = mi;
+                vs[i] = vi;
+                ws[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
+            }
+        });
     }
 
     @Override
