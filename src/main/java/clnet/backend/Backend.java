@@ -30,6 +30,8 @@ import java.util.Locale;
  */
 public abstract class Backend implements AutoCloseable {
     private boolean closed;
+    /** Ops run through the front, for {@link #launches()}. */
+    private long opsRun;
 
     /** A short name: {@code cpu}, or {@code opencl:P:D}. */
     public abstract String name();
@@ -49,6 +51,15 @@ public abstract class Backend implements AutoCloseable {
 
     public final synchronized boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * How many launches the ops so far took: for the CPU backend one per op, for OpenCL
+     * the kernels enqueued (an op may take more than one). {@code clnet bench} reports it
+     * per training step.
+     */
+    public synchronized long launches() {
+        return opsRun;
     }
 
     // ---------------------------------------------------------------- memory
@@ -121,6 +132,7 @@ public abstract class Backend implements AutoCloseable {
     /** t[i] = value. */
     public final synchronized void fill(Tensor t, float value) {
         open("fill");
+        opsRun++;
         operand("fill", "t", t, DType.FLOAT32);
         doFill(t, value);
     }
@@ -128,6 +140,7 @@ public abstract class Backend implements AutoCloseable {
     /** dst[i] = src[i]; same size. */
     public final synchronized void copy(Tensor src, Tensor dst) {
         open("copy");
+        opsRun++;
         operand("copy", "src", src, DType.FLOAT32);
         operand("copy", "dst", dst, DType.FLOAT32);
         sameSize("copy", src, dst);
@@ -137,6 +150,7 @@ public abstract class Backend implements AutoCloseable {
     /** y[i] += alpha * x[i]; same size. */
     public final synchronized void axpy(float alpha, Tensor x, Tensor y) {
         open("axpy");
+        opsRun++;
         operand("axpy", "x", x, DType.FLOAT32);
         operand("axpy", "y", y, DType.FLOAT32);
         sameSize("axpy", x, y);
@@ -152,6 +166,7 @@ public abstract class Backend implements AutoCloseable {
      */
     public final synchronized void gatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
         open("gatherRows");
+        opsRun++;
         operand("gatherRows", "src", src, DType.FLOAT32);
         operand("gatherRows", "indices", indices, DType.INT32);
         operand("gatherRows", "dst", dst, DType.FLOAT32);
@@ -180,6 +195,7 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta,
                                         Tensor c) {
         open("gemm");
+        opsRun++;
         operand("gemm", "a", a, DType.FLOAT32);
         operand("gemm", "b", b, DType.FLOAT32);
         operand("gemm", "c", c, DType.FLOAT32);
@@ -199,6 +215,7 @@ public abstract class Backend implements AutoCloseable {
     /** z[r, j] += bias[j]: the bias of a dense layer, bias being 1 x cols. */
     public final synchronized void addRowVector(Tensor z, Tensor bias) {
         open("addRowVector");
+        opsRun++;
         operand("addRowVector", "z", z, DType.FLOAT32);
         operand("addRowVector", "bias", bias, DType.FLOAT32);
         rowVector("addRowVector", bias, z.cols());
@@ -208,6 +225,7 @@ public abstract class Backend implements AutoCloseable {
     /** out[0, j] = alpha * sum_r x[r, j]: bias gradients. {@code out} is 1 x cols. */
     public final synchronized void sumRows(float alpha, Tensor x, Tensor out) {
         open("sumRows");
+        opsRun++;
         operand("sumRows", "x", x, DType.FLOAT32);
         operand("sumRows", "out", out, DType.FLOAT32);
         rowVector("sumRows", out, x.cols());
@@ -219,6 +237,7 @@ public abstract class Backend implements AutoCloseable {
     /** a = f(z); softmax is taken over each row, in its numerically stable form. */
     public final synchronized void activationForward(Activation f, Tensor z, Tensor a) {
         open("activationForward");
+        opsRun++;
         operand("activationForward", "z", z, DType.FLOAT32);
         operand("activationForward", "a", a, DType.FLOAT32);
         sameShape("activationForward", z, a);
@@ -233,6 +252,7 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void activationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
         String op = "activationBackward";
         open(op);
+        opsRun++;
         operand(op, "z", z, DType.FLOAT32);
         operand(op, "a", a, DType.FLOAT32);
         operand(op, "dA", dA, DType.FLOAT32);
@@ -253,6 +273,7 @@ public abstract class Backend implements AutoCloseable {
      */
     public final synchronized void lossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
         open("lossSum");
+        opsRun++;
         operand("lossSum", "p", p, DType.FLOAT32);
         operand("lossSum", "y", y, DType.FLOAT32);
         operand("lossSum", "acc", acc, DType.FLOAT32);
@@ -264,6 +285,7 @@ public abstract class Backend implements AutoCloseable {
     /** dP = scale * d(per-sample loss)/dp, element by element; scale = 1/m gives the batch mean. */
     public final synchronized void lossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
         open("lossGradient");
+        opsRun++;
         operand("lossGradient", "p", p, DType.FLOAT32);
         operand("lossGradient", "y", y, DType.FLOAT32);
         operand("lossGradient", "dP", dP, DType.FLOAT32);
@@ -281,6 +303,7 @@ public abstract class Backend implements AutoCloseable {
                                                                Tensor dZ) {
         String op = "softmaxCrossEntropyGradient";
         open(op);
+        opsRun++;
         operand(op, "p", p, DType.FLOAT32);
         operand(op, "y", y, DType.FLOAT32);
         operand(op, "dZ", dZ, DType.FLOAT32);
@@ -296,6 +319,7 @@ public abstract class Backend implements AutoCloseable {
      */
     public final synchronized void countCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot) {
         open("countCorrect");
+        opsRun++;
         operand("countCorrect", "p", p, DType.FLOAT32);
         operand("countCorrect", "y", y, DType.FLOAT32);
         operand("countCorrect", "acc", acc, DType.FLOAT32);
@@ -336,6 +360,7 @@ public abstract class Backend implements AutoCloseable {
      */
     public final synchronized void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
         open("sgdStep");
+        opsRun++;
         operand("sgdStep", "w", w, DType.FLOAT32);
         operand("sgdStep", "g", g, DType.FLOAT32);
         sameSize("sgdStep", w, g);
@@ -353,6 +378,7 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void rmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho,
                                                float momentum, float eps) {
         open("rmspropStep");
+        opsRun++;
         operand("rmspropStep", "w", w, DType.FLOAT32);
         operand("rmspropStep", "g", g, DType.FLOAT32);
         operand("rmspropStep", "v", v, DType.FLOAT32);
@@ -373,6 +399,7 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1,
                                             float beta2, float eps) {
         open("adamStep");
+        opsRun++;
         operand("adamStep", "w", w, DType.FLOAT32);
         operand("adamStep", "g", g, DType.FLOAT32);
         operand("adamStep", "m", m, DType.FLOAT32);

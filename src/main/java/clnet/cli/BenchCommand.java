@@ -2,28 +2,47 @@ package clnet.cli;
 
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
+import clnet.backend.opencl.ClDevice;
 import clnet.backend.opencl.GemmConfig;
 import clnet.backend.opencl.OpenClBackend;
+import clnet.data.Datasets;
+import clnet.data.Mnist;
+import clnet.data.MnistData;
+import clnet.device.Backends;
+import clnet.nn.Dense;
+import clnet.nn.Sequential;
+import clnet.ops.Loss;
+import clnet.optim.RMSprop;
+import clnet.tensor.HostTensor;
+import clnet.tensor.Rng;
+import clnet.train.FitOptions;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code clnet bench}: the speed of gemm on a device, for the products of an MNIST MLP's
- * training step (batch 128) and one square product. Each call is timed on its own, from
- * the enqueue to {@link Backend#finish()}, so launch overhead counts as it does in training.
+ * {@code clnet bench}: end to end, Keras's {@code mnist_mlp} (784-512-512-10, relu, softmax,
+ * RMSprop) trained by {@code fit} and run by {@code predict} on each device and batch size:
+ * samples per second, milliseconds and launches per step, and the process's peak resident
+ * memory, each the median of several timed epochs (or passes) after a warm-up. With
+ * {@code --gemm}, the speed of gemm alone for the products of that network's training step
+ * and one square product, each call timed from the enqueue to {@link Backend#finish()}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Time gemm on a device: the forward and backward products of the 784->512 and 512->512"
-                + " dense layers at batch 128, and 1024x1024x1024.")
+        description = "Time mnist_mlp's training (fit) and inference (predict) on each device and batch size,"
+                + " or with --gemm the products of its training step.")
 final class BenchCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -31,15 +50,40 @@ final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Mixin
-    DeviceOption device;
+    @Option(names = "--device", split = ",", paramLabel = "DEVICE",
+            description = "Devices to time (default: every one here: cpu and each OpenCL device; "
+                    + Backends.DEVICES_HELP + ").")
+    List<String> devices;
+
+    @Option(names = "--batch-size", split = ",", defaultValue = "128,512", paramLabel = "N",
+            description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> batchSizes;
+
+    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+            description = "MNIST, for realistic data; random data of its shape where missing (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--epochs", defaultValue = "3", paramLabel = "N",
+            description = "Timed training epochs per device and batch size, after one warm-up epoch; the median is"
+                    + " reported (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--samples", defaultValue = "60000", paramLabel = "N",
+            description = "Training samples per epoch (at most MNIST's 60000; default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--json", description = "Print the results as one JSON array instead of lines.")
+    boolean json;
+
+    @Option(names = "--gemm", description = "Time gemm alone instead, at the products of a training step.")
+    boolean gemmOnly;
 
     @Option(names = "--repeat", defaultValue = "20", paramLabel = "N",
-            description = "Timed calls per shape; the median is reported (default: ${DEFAULT-VALUE}).")
+            description = "With --gemm: timed calls per shape; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
-            description = "Untimed calls per shape first, for kernel compilation and caches (default: ${DEFAULT-VALUE}).")
+            description = "With --gemm: untimed calls per shape first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--gemm-kernel", defaultValue = "auto", paramLabel = "KIND",
@@ -64,7 +108,163 @@ final class BenchCommand implements Callable<Integer> {
             new Shape("square", false, false, 1024, 1024, 1024));
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+        List<String> names = devices == null || devices.isEmpty() ? defaultDevices() : devices;
+        for (String d : names) {
+            DeviceOption.check(spec.commandLine(), d);
+        }
+        if (gemmOnly) {
+            for (String d : names) {
+                gemm(d);
+            }
+            return 0;
+        }
+        require(epochs >= 1, "--epochs must be at least 1");
+        require(samples >= 1, "--samples must be at least 1");
+        for (int b : batchSizes) {
+            require(b >= 1, "--batch-size must be positive");
+        }
+        PrintStream out = main.out;
+        HostTensor[] train = trainingData();
+        HostTensor test = train[2];
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (String d : names) {
+            try (Backend backend = Backends.open(d)) {
+                if (!json) {
+                    out.println("device: " + backend.description());
+                }
+                for (int batch : batchSizes) {
+                    Map<String, Object> r = endToEnd(backend, batch, train[0], train[1], test);
+                    r.put("device", d);
+                    results.add(r);
+                    if (!json) {
+                        out.printf(Locale.ROOT, "  batch %4d: train %,9.0f samples/s (%.3f ms/step, %.1f launches/step),"
+                                        + " inference %,9.0f samples/s, peak RSS %d MiB%n", batch,
+                                r.get("train_samples_per_s"), r.get("ms_per_step"), r.get("launches_per_step"),
+                                r.get("inference_samples_per_s"), r.get("peak_rss_mib"));
+                    }
+                }
+            }
+        }
+        if (json) {
+            out.println(new com.google.gson.GsonBuilder().create().toJson(results));
+        }
+        return 0;
+    }
+
+    /** cpu and every OpenCL device of this host. */
+    private static List<String> defaultDevices() {
+        List<String> all = new ArrayList<>();
+        all.add("cpu");
+        for (ClDevice d : Backends.devices()) {
+            all.add(d.id());
+        }
+        return all;
+    }
+
+    /** x and one-hot y for training, and x for inference: MNIST where it is, else random data of its shape. */
+    private HostTensor[] trainingData() {
+        HostTensor x;
+        HostTensor y;
+        HostTensor test;
+        if (Files.isDirectory(data)) {
+            try {
+                MnistData mnist = Mnist.load(data);
+                x = mnist.trainImages();
+                y = Datasets.toCategorical(mnist.trainLabels(), 10);
+                test = mnist.testImages();
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException("--data " + data + ": " + Main.message(e));
+            }
+        } else {
+            Rng rng = new Rng(1);
+            x = HostTensor.zeros(60000, 784);
+            y = HostTensor.zeros(60000, 10);
+            for (int i = 0; i < 60000; i++) {
+                for (int j = 0; j < 784; j++) {
+                    x.set(i, j, rng.nextFloat());
+                }
+                y.set(i, rng.nextInt(10), 1f);
+            }
+            test = x.rowRange(50000, 60000);
+        }
+        int n = Math.min(samples, x.rows());
+        if (n < x.rows()) {
+            x = x.rowRange(0, n);
+            y = y.rowRange(0, n);
+        }
+        return new HostTensor[] {x, y, test};
+    }
+
+    /** Trains and runs mnist_mlp at one batch size; the figures of the result line. */
+    private Map<String, Object> endToEnd(Backend backend, int batch, HostTensor x, HostTensor y, HostTensor test) {
+        double[] trainSeconds = new double[epochs];
+        long launchesPerEpoch;
+        try (Sequential model = new Sequential(backend)) {
+            model.add(new Dense(512, "relu").inputShape(784));
+            model.add(new Dense(512, "relu"));
+            model.add(new Dense(10, "softmax"));
+            model.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+            FitOptions one = new FitOptions().epochs(1).batchSize(batch).verbose(0);
+            model.fit(x, y, one); // warm-up: kernels, JIT, caches
+            long launches0 = backend.launches();
+            for (int e = 0; e < epochs; e++) {
+                long t0 = System.nanoTime();
+                model.fit(x, y, one);
+                backend.finish();
+                trainSeconds[e] = (System.nanoTime() - t0) / 1e9;
+            }
+            launchesPerEpoch = (backend.launches() - launches0) / epochs;
+            model.predict(test, batch);
+            double[] inferSeconds = new double[5];
+            for (int i = 0; i < inferSeconds.length; i++) {
+                long t0 = System.nanoTime();
+                model.predict(test, batch);
+                inferSeconds[i] = (System.nanoTime() - t0) / 1e9;
+            }
+            int steps = (x.rows() + batch - 1) / batch;
+            double train = median(trainSeconds);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("batch", batch);
+            r.put("train_samples_per_s", x.rows() / train);
+            r.put("ms_per_step", train / steps * 1e3);
+            r.put("launches_per_step", (double) launchesPerEpoch / steps);
+            r.put("inference_samples_per_s", test.rows() / median(inferSeconds));
+            r.put("peak_rss_mib", peakResidentMiB());
+            r.put("epochs_timed", epochs);
+            r.put("samples", x.rows());
+            return r;
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** The process's peak resident set (VmHWM), in MiB; -1 where /proc does not say. */
+    static long peakResidentMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    /** The gemm table of one device. */
+    private void gemm(String deviceName) {
         if (repeat < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--repeat must be at least 1");
         }
@@ -76,7 +276,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--gemm-kernel must be auto, gpu or cpu");
         }
         PrintStream out = main.out;
-        Backend backend = device.open(out);
+        Backend backend = DeviceOption.open(deviceName, out);
         try {
             if (backend instanceof OpenClBackend cl) {
                 if (!kind.equals("auto")) {
@@ -99,7 +299,6 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             backend.close();
         }
-        return 0;
     }
 
     /** The median time of one call, in milliseconds, over {@code repeat} calls after the warm-up. */

@@ -20,7 +20,9 @@ final class Parallel {
     /** Below this many elements per thread, handing work over costs more than it saves. */
     static final int GRAIN = 16_384;
 
-    private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Threads for element-wise work: the cores, or the system property {@code clnet.cpu.threads}. */
+    private static final int THREADS = Math.max(1, Integer.getInteger("clnet.cpu.threads",
+            Runtime.getRuntime().availableProcessors()));
 
     private static final ForkJoinPool POOL = THREADS == 1 ? null : new ForkJoinPool(THREADS - 1, pool -> {
         ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
