@@ -68,6 +68,7 @@ public final class ModelFile {
     public static void save(Sequential model, Path path) throws IOException {
         List<Parameter> params = model.parameters();
         List<HostTensor> weights = model.getWeights();
+        requireFinite(path, params, weights);
 
         Map<String, Object> header = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -103,6 +104,22 @@ public final class ModelFile {
                 out.write(b);
             }
         });
+    }
+
+    /**
+     * A model whose weights hold NaN or an infinity (it diverged) is never written as if it
+     * were good: nothing is written, and the message names the weight and the element.
+     */
+    private static void requireFinite(Path path, List<Parameter> params, List<HostTensor> weights) {
+        for (int i = 0; i < params.size(); i++) {
+            float[] d = weights.get(i).data();
+            for (int j = 0; j < d.length; j++) {
+                if (!Float.isFinite(d[j])) {
+                    throw new IllegalStateException(path + ": not saved: weight " + params.get(i).name() + " holds "
+                            + d[j] + " (element " + j + " of " + d.length + "); the model diverged");
+                }
+            }
+        }
     }
 
     /**

@@ -248,6 +248,22 @@ class ModelFileTest {
     }
 
     @Test
+    void aModelWithNonFiniteWeightsIsNotWrittenAndTheOldFileStays() throws IOException {
+        Path p = dir.resolve("m.safetensors");
+        Files.writeString(p, "the model before");
+        try (Sequential m = model()) {
+            List<HostTensor> w = m.getWeights();
+            w.get(2).data()[5] = Float.POSITIVE_INFINITY;
+            m.setWeights(w);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ModelFile.save(m, p));
+            assertEquals(p + ": not saved: weight " + m.parameters().get(2).name()
+                    + " holds Infinity (element 5 of " + w.get(2).data().length + "); the model diverged", e.getMessage());
+        }
+        assertEquals("the model before", Files.readString(p));
+        assertEquals(List.of(p.getFileName().toString()), listNames(dir));
+    }
+
+    @Test
     void saveCreatesMissingParentDirectories() throws IOException {
         Path p = dir.resolve("a/b/m.safetensors");
         try (Sequential m = model()) {
