@@ -1,6 +1,7 @@
 package clnet.cli;
 
 import clnet.backend.Backend;
+import clnet.device.AutoDevice;
 import clnet.device.Backends;
 import java.io.PrintStream;
 import picocli.CommandLine;
@@ -35,6 +36,21 @@ final class DeviceOption {
     /** Opens the device and says which one it is, as every run does. */
     Backend open(PrintStream out) {
         return open(device, out);
+    }
+
+    /**
+     * Opens the device for training a dense network of {@code widths} (input first) in
+     * batches of {@code batch}: {@code auto} then measures, once per machine, which device is
+     * fastest for that network, and the line printed says what it chose and why.
+     */
+    Backend openFor(int[] widths, int batch, PrintStream out) {
+        if (!device.trim().equalsIgnoreCase("auto")) {
+            return open(out);
+        }
+        AutoDevice.Choice choice = AutoDevice.choose(widths, batch);
+        Backend backend = Backends.open(choice.device());
+        out.println("device: " + backend.description() + " [auto: " + choice.reason() + "]");
+        return backend;
     }
 
     static Backend open(String name, PrintStream out) {

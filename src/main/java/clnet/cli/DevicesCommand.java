@@ -1,5 +1,6 @@
 package clnet.cli;
 
+import clnet.device.AutoDevice;
 import clnet.device.Backends;
 import clnet.backend.cpu.CpuBackend;
 import clnet.backend.opencl.ClDevice;
@@ -26,11 +27,11 @@ final class DevicesCommand implements Callable<Integer> {
         for (ClDevice d : devices) {
             out.println(d.describe());
         }
-        try (CpuBackend cpu = new CpuBackend()) {
+        try (CpuBackend cpu = CpuBackend.withNativeBlas()) {
             out.println(cpu.description());
         }
-        out.println("auto selects: " + Backends.autoDevice().map(ClDevice::id).orElse("cpu"
-                + (devices.isEmpty() ? "" : " (the only OpenCL devices here are CPUs; --device opencl uses them)")));
+        AutoDevice.Choice auto = AutoDevice.choose(AutoDevice.MNIST_MLP, 128);
+        out.println("auto selects: " + auto.device() + " for mnist_mlp at batch 128 (" + auto.reason() + ")");
         return 0;
     }
 }

@@ -140,10 +140,17 @@ final class TrainCommand implements Callable<Integer> {
         HostTensor yTrain = MnistInputs.targets(lossFn, mnist.trainLabels(), classes);
         HostTensor xTest = mnist.testImages();
         HostTensor yTest = MnistInputs.targets(lossFn, mnist.testLabels(), classes);
+        int[] widths = new int[layers.size() + 2];
+        widths[0] = xTrain.cols();
+        for (int i = 0; i < layers.size(); i++) {
+            widths[i + 1] = layers.get(i);
+        }
+        widths[widths.length - 1] = classes;
+        Backend opened = device.openFor(widths, batchSize, out); // the device line comes first
         out.println(xTrain.rows() + " train samples");
         out.println(xTest.rows() + " test samples");
 
-        try (Backend backend = validate ? new ValidatingBackend(device.open(out)) : device.open(out);
+        try (Backend backend = validate ? new ValidatingBackend(opened) : opened;
              Sequential model = new Sequential(backend)) {
             if (validate) {
                 out.println("validate: every op is checked against the CPU reference");

@@ -28,7 +28,8 @@ final class VerifyCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--device", defaultValue = "opencl", paramLabel = "DEVICE",
-            description = "The OpenCL device to check: opencl, opencl:P:D, gpu, auto (default: ${DEFAULT-VALUE}).")
+            description = "The device to check: opencl, opencl:P:D, gpu, cpu (the BLAS path), auto"
+                    + " (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
@@ -38,9 +39,9 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = main.out;
         DeviceOption.check(spec.commandLine(), device);
-        if (Backends.isCpu(device)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--device " + device + " is the CPU"
-                    + " backend, the oracle itself; verify checks an OpenCL device against it (--device opencl)");
+        if (device.trim().equalsIgnoreCase("cpu:reference")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--device " + device + " is the reference"
+                    + " itself; verify checks another device against it (--device opencl, or cpu for the BLAS path)");
         }
         try (CpuBackend oracle = new CpuBackend(); Backend candidate = DeviceOption.open(device, out)) {
             List<BackendVerifier.Check> checks = new BackendVerifier(oracle, candidate, seed)

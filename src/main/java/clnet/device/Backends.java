@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 /**
  * Opens a backend from a device name, as the command line's {@code --device} takes it:
  * <ul>
- *   <li>{@code auto}: the first OpenCL GPU or accelerator; when the only OpenCL devices
- *       are CPUs (or there are none), the CPU backend, which is faster there than an
- *       OpenCL CPU runtime;</li>
+ *   <li>{@code auto}: the first OpenCL GPU or accelerator; otherwise the faster of the CPU
+ *       backend and each OpenCL CPU device for the network at hand, measured once per
+ *       machine ({@link AutoDevice});</li>
  *   <li>{@code cpu}: the CPU backend, its products through the system's BLAS (OpenBLAS);</li>
  *   <li>{@code cpu:reference}: the CPU backend with EJML's products, the reference every
  *       other backend is checked against;</li>
@@ -58,7 +58,7 @@ public final class Backends {
         return switch (d) {
             case "cpu" -> CpuBackend.withNativeBlas();
             case "cpu:reference" -> new CpuBackend();
-            case "auto" -> autoDevice().<Backend>map(OpenClBackend::new).orElseGet(CpuBackend::withNativeBlas);
+            case "auto" -> open(AutoDevice.choose(AutoDevice.MNIST_MLP, 128).device());
             case "opencl" -> new OpenClBackend(devices().stream().findFirst()
                     .orElseThrow(() -> new OpenClException(OpenClException.NO_DRIVER)));
             case "gpu" -> new OpenClBackend(devices().stream().filter(ClDevice::isGpu).findFirst()
@@ -69,15 +69,10 @@ public final class Backends {
         };
     }
 
-    /** The OpenCL device {@code auto} takes: the first GPU or accelerator; empty means the CPU backend. */
-    public static java.util.Optional<ClDevice> autoDevice() {
-        return devices().stream().filter(c -> c.isGpu() || c.isAccelerator()).findFirst();
-    }
-
-    /** True when {@code device} (a valid name) resolves to the CPU backend. */
+    /** True when {@code device} (a valid name) names the CPU backend itself. */
     public static boolean isCpu(String device) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
-        return d.startsWith("cpu") || (d.equals("auto") && autoDevice().isEmpty());
+        return d.startsWith("cpu");
     }
 
     /** The OpenCL devices of this host; empty without a driver. */

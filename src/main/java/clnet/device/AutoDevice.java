@@ -1,0 +1,277 @@
+package clnet.device;
+
+import clnet.backend.Backend;
+import clnet.backend.CacheDirectory;
+import clnet.backend.DType;
+import clnet.backend.Tensor;
+import clnet.backend.cpu.CpuBackend;
+import clnet.backend.opencl.ClDevice;
+import clnet.ops.Activation;
+import clnet.tensor.Rng;
+import clnet.tensor.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * What {@code --device auto} takes: a GPU or accelerator when there is one; otherwise the
+ * faster, for this network on this machine, of the CPU backend and each OpenCL CPU device.
+ * Which is faster depends on the CPU, the BLAS, the OpenCL runtime and the layer sizes, so
+ * it is measured rather than guessed: the training step of a dense network of the given
+ * widths (the ops {@code Dense} and RMSprop issue, in their order) is timed on each
+ * candidate, once, and the verdict is kept in the cache directory, keyed by the machine,
+ * the devices and the network, so that later runs start at once.
+ */
+public final class AutoDevice {
+    private AutoDevice() {
+    }
+
+    /** The network mnist_mlp, for callers that do not know theirs yet. */
+    public static final int[] MNIST_MLP = {784, 512, 512, 10};
+
+    /** A device name and why it was chosen, in words. */
+    public record Choice(String device, String reason) {
+    }
+
+    /** The device for a dense network of {@code widths} (input first) trained in batches of {@code batch}. */
+    public static Choice choose(int[] widths, int batch) {
+        List<ClDevice> devices = Backends.devices();
+        for (ClDevice d : devices) {
+            if (d.isGpu() || d.isAccelerator()) {
+                return new Choice(d.id(), "the first OpenCL GPU or accelerator");
+            }
+        }
+        List<String> candidates = new ArrayList<>();
+        candidates.add("cpu");
+        StringBuilder machine = new StringBuilder(cpuModel()).append(" x").append(Runtime.getRuntime()
+                .availableProcessors()).append(" blas=").append(System.getenv("OPENBLAS_CORETYPE"));
+        for (ClDevice d : devices) {
+            if (d.isCpu()) {
+                candidates.add(d.id());
+                machine.append(" | ").append(d.id()).append(' ').append(d.platformName()).append(' ')
+                        .append(d.name()).append(' ').append(d.deviceVersion());
+            }
+        }
+        if (candidates.size() == 1) {
+            return new Choice("cpu", "no OpenCL device");
+        }
+        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch).hashCode());
+        Path file = CacheDirectory.path().resolve("auto-device.properties");
+        Properties cache = load(file);
+        String cached = cache.getProperty(key);
+        if (cached != null && candidates.contains(cached.split(" ", 2)[0])) {
+            String[] parts = cached.split(" ", 2);
+            return new Choice(parts[0], "fastest here for this network: " + parts[1] + " (measured once, cached in "
+                    + file + ")");
+        }
+        Map<String, Double> ms = measure(candidates, widths, batch);
+        String best = candidates.get(0);
+        for (String c : candidates) {
+            if (ms.get(c) < ms.get(best)) {
+                best = c;
+            }
+        }
+        StringBuilder timings = new StringBuilder();
+        for (Map.Entry<String, Double> e : ms.entrySet()) {
+            timings.append(timings.length() == 0 ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "%s %.2f ms/step", e.getKey(), e.getValue()));
+        }
+        cache.setProperty(key, best + " " + timings);
+        boolean saved = store(file, cache);
+        return new Choice(best, "fastest here for this network: " + timings + (saved ? " (measured now, cached in "
+                + file + ")" : " (measured now)"));
+    }
+
+    /**
+     * Milliseconds per training step on each candidate: all are opened and warmed up (JIT,
+     * kernels, caches) first, then timed in alternating rounds, so that neither a cold start
+     * nor a passing load on the machine favours one; the median round counts. A candidate
+     * that fails to open or run is never chosen.
+     */
+    static Map<String, Double> measure(List<String> candidates, int[] widths, int batch) {
+        Map<String, Double> ms = new LinkedHashMap<>();
+        List<Backend> open = new ArrayList<>();
+        List<Workload> work = new ArrayList<>();
+        try {
+            for (String c : candidates) {
+                try {
+                    Backend b = c.equals("cpu") ? CpuBackend.withNativeBlas() : Backends.open(c);
+                    open.add(b);
+                    Workload w = new Workload(b, widths, batch);
+                    w.steps(20);
+                    work.add(w);
+                } catch (RuntimeException e) {
+                    work.add(null);
+                }
+            }
+            int rounds = 5;
+            double[][] times = new double[candidates.size()][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < candidates.size(); i++) {
+                    times[i][r] = work.get(i) == null ? Double.POSITIVE_INFINITY : work.get(i).millisPerStep(10);
+                }
+            }
+            for (int i = 0; i < candidates.size(); i++) {
+                Arrays.sort(times[i]);
+                ms.put(candidates.get(i), times[i][rounds / 2]);
+            }
+            return ms;
+        } finally {
+            for (Workload w : work) {
+                if (w != null) {
+                    w.close();
+                }
+            }
+            for (Backend b : open) {
+                b.close();
+            }
+        }
+    }
+
+    /**
+     * The training step of a dense network (relu hidden layers, softmax output,
+     * cross-entropy, RMSprop) as the ops {@code Dense}, the loss and the optimizer issue.
+     */
+    static final class Workload implements AutoCloseable {
+        private final Backend b;
+        private final List<Tensor> all = new ArrayList<>();
+        private final Runnable step;
+
+        Workload(Backend b, int[] widths, int batch) {
+            this.b = b;
+            int layers = widths.length - 1;
+            Rng rng = new Rng(1);
+            Tensor x = random(rng, batch, widths[0]);
+            Tensor y = random(rng, batch, widths[layers]);
+            Tensor[] w = new Tensor[layers];
+            Tensor[] bias = new Tensor[layers];
+            Tensor[] z = new Tensor[layers];
+            Tensor[] a = new Tensor[layers];
+            Tensor[] dz = new Tensor[layers];
+            Tensor[] dx = new Tensor[layers];
+            Tensor[] dw = new Tensor[layers];
+            Tensor[] db = new Tensor[layers];
+            Tensor[] vw = new Tensor[layers];
+            Tensor[] vb = new Tensor[layers];
+            for (int l = 0; l < layers; l++) {
+                w[l] = random(rng, widths[l], widths[l + 1]);
+                bias[l] = keep(b.alloc(1, widths[l + 1]));
+                z[l] = keep(b.alloc(batch, widths[l + 1]));
+                a[l] = keep(b.alloc(batch, widths[l + 1]));
+                dz[l] = keep(b.alloc(batch, widths[l + 1]));
+                dx[l] = keep(b.alloc(batch, widths[l]));
+                dw[l] = keep(b.alloc(widths[l], widths[l + 1]));
+                db[l] = keep(b.alloc(1, widths[l + 1]));
+                vw[l] = keep(b.alloc(widths[l], widths[l + 1]));
+                vb[l] = keep(b.alloc(1, widths[l + 1]));
+            }
+            step = () -> {
+                for (int l = 0; l < layers; l++) {
+                    b.gemm(false, false, 1f, l == 0 ? x : a[l - 1], w[l], 0f, z[l]);
+                    b.addRowVector(z[l], bias[l]);
+                    b.activationForward(l == layers - 1 ? Activation.SOFTMAX : Activation.RELU, z[l], a[l]);
+                }
+                b.softmaxCrossEntropyGradient(a[layers - 1], y, false, 1f / batch, dz[layers - 1]);
+                for (int l = layers - 1; l >= 0; l--) {
+                    b.gemm(true, false, 1f, l == 0 ? x : a[l - 1], dz[l], 0f, dw[l]);
+                    b.sumRows(1f, dz[l], db[l]);
+                    if (l > 0) {
+                        b.gemm(false, true, 1f, dz[l], w[l], 0f, dx[l]);
+                        b.activationBackward(Activation.RELU, z[l - 1], a[l - 1], dx[l], dz[l - 1]);
+                    }
+                }
+                for (int l = 0; l < layers; l++) {
+                    b.rmspropStep(w[l], dw[l], vw[l], null, 1e-3f, 0.9f, 0f, 1e-7f);
+                    b.rmspropStep(bias[l], db[l], vb[l], null, 1e-3f, 0.9f, 0f, 1e-7f);
+                }
+            };
+        }
+
+        void steps(int n) {
+            for (int i = 0; i < n; i++) {
+                step.run();
+            }
+            b.finish();
+        }
+
+        double millisPerStep(int n) {
+            long t0 = System.nanoTime();
+            steps(n);
+            return (System.nanoTime() - t0) / 1e6 / n;
+        }
+
+        private Tensor keep(Tensor t) {
+            all.add(t);
+            return t;
+        }
+
+        private Tensor random(Rng rng, int rows, int cols) {
+            Tensor t = keep(b.alloc(Shape.of(rows, cols), DType.FLOAT32));
+            float[] v = new float[rows * cols];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (rng.nextFloat() - 0.5f) * 0.1f;
+            }
+            b.upload(v, t);
+            return t;
+        }
+
+        @Override
+        public void close() {
+            for (Tensor t : all) {
+                t.close();
+            }
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the architecture will do
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static Properties load(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            // no cache yet, or an unreadable one: measure again
+        }
+        return p;
+    }
+
+    /** Writes the cache atomically; a cache that cannot be written only costs a measurement next time. */
+    private static boolean store(Path file, Properties p) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".auto-device", ".tmp");
+            try {
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    p.store(out, "clnet --device auto: the fastest CPU-side device per machine and network");
+                }
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

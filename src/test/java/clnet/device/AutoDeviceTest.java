@@ -1,0 +1,68 @@
+package clnet.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clnet.backend.CacheDirectory;
+import clnet.backend.opencl.ClDevice;
+import clnet.backend.opencl.OpenClTestDevice;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --device auto: measured once, cached, and a broken cache only costs a measurement. */
+class AutoDeviceTest {
+    @TempDir
+    Path cache;
+    private String before;
+
+    @BeforeEach
+    void useATemporaryCache() {
+        before = System.getProperty(CacheDirectory.PROPERTY);
+        System.setProperty(CacheDirectory.PROPERTY, cache.toString());
+    }
+
+    @AfterEach
+    void restore() {
+        if (before == null) {
+            System.clearProperty(CacheDirectory.PROPERTY);
+        } else {
+            System.setProperty(CacheDirectory.PROPERTY, before);
+        }
+    }
+
+    @Test
+    void theFasterCpuSideDeviceIsMeasuredOnceThenReadFromTheCache() throws Exception {
+        OpenClTestDevice.get(); // needs an OpenCL device; CI has PoCL
+        boolean anyGpu = ClDevice.all().stream().anyMatch(c -> c.isGpu() || c.isAccelerator());
+        int[] net = {20, 16, 3};
+        AutoDevice.Choice first = AutoDevice.choose(net, 32);
+        if (anyGpu) {
+            assertEquals("the first OpenCL GPU or accelerator", first.reason());
+            return;
+        }
+        assertTrue(first.reason().matches("fastest here for this network: cpu [0-9.]+ ms/step, opencl:\\S+ [0-9.]+"
+                + " ms/step.* \\(measured now, cached in .*\\)"), first.reason());
+        Path file = cache.resolve("auto-device.properties");
+        assertTrue(Files.isRegularFile(file));
+        AutoDevice.Choice again = AutoDevice.choose(net, 32);
+        assertEquals(first.device(), again.device());
+        assertTrue(again.reason().endsWith("(measured once, cached in " + file + ")"), again.reason());
+        // another network is measured on its own
+        assertTrue(AutoDevice.choose(new int[] {20, 8, 3}, 32).reason().contains("measured now"));
+        // a cache that is garbage is measured again, not trusted and not fatal
+        Files.writeString(file, "\\u12\u0000garbage=");
+        assertTrue(AutoDevice.choose(net, 32).reason().contains("measured now"));
+    }
+
+    @Test
+    void aDeviceThatFailsIsNeverChosen() {
+        Map<String, Double> ms = AutoDevice.measure(java.util.List.of("cpu", "opencl:99:99"), new int[] {8, 4, 2}, 4);
+        assertTrue(Double.isFinite(ms.get("cpu")), ms.toString());
+        assertEquals(Double.POSITIVE_INFINITY, ms.get("opencl:99:99"));
+    }
+}
