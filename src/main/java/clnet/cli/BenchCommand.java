@@ -125,6 +125,10 @@ final class BenchCommand implements Callable<Integer> {
             require(b >= 1, "--batch-size must be positive");
         }
         PrintStream out = main.out;
+        if (!json && samples > 0) {
+            out.println("mnist_mlp (784-512-512-10, relu, softmax, RMSprop): fit " + epochs + " timed epochs after one"
+                    + " warm-up, predict 5 timed passes; medians");
+        }
         HostTensor[] train = trainingData();
         HostTensor test = train[2];
         List<Map<String, Object>> results = new ArrayList<>();
@@ -136,6 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (int batch : batchSizes) {
                     Map<String, Object> r = endToEnd(backend, batch, train[0], train[1], test);
                     r.put("device", d);
+                    r.put("resolved", backend.name());
                     results.add(r);
                     if (!json) {
                         out.printf(Locale.ROOT, "  batch %4d: train %,9.0f samples/s (%.3f ms/step, %.1f launches/step),"

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clnet.Tensors;
-import clnet.backend.cpu.CpuBackend;
+import clnet.TestBackends;
+import clnet.backend.Backend;
 import clnet.nn.Dense;
 import clnet.nn.Sequential;
 import clnet.ops.Loss;
@@ -21,10 +22,21 @@ import java.io.PrintStream;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** fit, evaluate and predict on small synthetic data: Keras's semantics, determinism, errors. */
+/**
+ * fit, evaluate and predict on small synthetic data: Keras's semantics, determinism,
+ * errors; on every backend (the CPU backend and the OpenCL test device).
+ */
+@ParameterizedClass
+@MethodSource("clnet.TestBackends#deviceNames")
 class FitTest {
-    private final CpuBackend backend = new CpuBackend();
+    private final Backend backend;
+
+    FitTest(String device) {
+        backend = TestBackends.open(device);
+    }
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
 
     @AfterEach
