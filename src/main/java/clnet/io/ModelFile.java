@@ -1,12 +1,11 @@
 package clnet.io;
 
 import clnet.backend.Backend;
-import clnet.nn.Dense;
-import clnet.nn.Initializer;
 import clnet.nn.Layer;
+import clnet.nn.LayerConfig;
+import clnet.nn.LayerRegistry;
 import clnet.backend.Parameter;
 import clnet.nn.Sequential;
-import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
@@ -60,31 +59,52 @@ public final class ModelFile {
 
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
+    /** The optimizer's slots are tensors named {@code optimizer/<parameter>/<slot>}. */
+    static final String OPTIMIZER_PREFIX = "optimizer/";
+
     private ModelFile() {
     }
 
     // ---------------------------------------------------------------- save
 
     public static void save(Sequential model, Path path) throws IOException {
-        List<Parameter> params = model.parameters();
-        List<HostTensor> weights = model.getWeights();
-        requireFinite(path, params, weights);
+        List<String> names = new ArrayList<>();
+        List<HostTensor> weights = new ArrayList<>(model.getWeights());
+        for (Parameter p : model.parameters()) {
+            names.add(p.name());
+        }
+        // the optimizer's state once it has taken steps, so that training can resume exactly
+        Optimizer optimizer = model.optimizer();
+        boolean withState = optimizer != null && optimizer.iterations() > 0;
+        if (withState) {
+            for (Map.Entry<String, HostTensor> slot : optimizer.slotValues().entrySet()) {
+                names.add(OPTIMIZER_PREFIX + slot.getKey());
+                weights.add(slot.getValue());
+            }
+        }
+        requireFinite(path, names, weights);
 
         Map<String, Object> header = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", FORMAT);
         metadata.put("format_version", FORMAT_VERSION);
         metadata.put("model_config", GSON.toJson(modelConfig(model)));
+        if (withState) {
+            Map<String, Object> state = new LinkedHashMap<>();
+            state.put("iterations", optimizer.iterations());
+            state.put("learning_rate", optimizer.learningRate());
+            metadata.put("optimizer_state", GSON.toJson(state));
+        }
         header.put("__metadata__", metadata);
         long offset = 0;
-        for (int i = 0; i < params.size(); i++) {
+        for (int i = 0; i < names.size(); i++) {
             HostTensor w = weights.get(i);
             long bytes = 4L * w.shape().size();
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("dtype", "F32");
             entry.put("shape", w.shape().dims());
             entry.put("data_offsets", new long[] {offset, offset + bytes});
-            header.put(params.get(i).name(), entry);
+            header.put(names.get(i), entry);
             offset += bytes;
         }
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
@@ -110,12 +130,12 @@ public final class ModelFile {
      * A model whose weights hold NaN or an infinity (it diverged) is never written as if it
      * were good: nothing is written, and the message names the weight and the element.
      */
-    private static void requireFinite(Path path, List<Parameter> params, List<HostTensor> weights) {
-        for (int i = 0; i < params.size(); i++) {
+    private static void requireFinite(Path path, List<String> names, List<HostTensor> weights) {
+        for (int i = 0; i < names.size(); i++) {
             float[] d = weights.get(i).data();
             for (int j = 0; j < d.length; j++) {
                 if (!Float.isFinite(d[j])) {
-                    throw new IllegalStateException(path + ": not saved: weight " + params.get(i).name() + " holds "
+                    throw new IllegalStateException(path + ": not saved: weight " + names.get(i) + " holds "
                             + d[j] + " (element " + j + " of " + d.length + "); the model diverged");
                 }
             }
@@ -317,58 +337,93 @@ public final class ModelFile {
             } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
                 throw fail("bad model_config: " + e.getMessage());
             }
-            model.setWeights(weights(model.parameters()));
-        }
-
-        private Layer layer(JsonObject entry) throws ModelFileException {
-            String cls = string(entry, "class_name", "a layer");
-            if (!"Dense".equals(cls)) {
-                throw fail("unknown layer class '" + cls + "'");
+            List<String> names = new ArrayList<>();
+            List<Shape> shapes = new ArrayList<>();
+            for (Parameter p : model.parameters()) {
+                names.add(p.name());
+                shapes.add(p.value().shape());
             }
-            String name = string(entry, "name", "a layer");
-            String where = "layer " + name;
-            JsonObject c = object(entry, "config", where);
-            Dense d = new Dense(integer(c, "units", where), Activation.parse(string(c, "activation", where)));
-            if (c.has("input_dim")) {
-                int input = integer(c, "input_dim", where);
-                if (input > 0) {
-                    d.inputShape(input);
+            int weightCount = names.size();
+            long iterations = 0;
+            float learningRate = 0;
+            if (meta.has("optimizer_state")) {
+                if (model.optimizer() == null) {
+                    throw fail("optimizer_state without an optimizer in compile_config");
+                }
+                JsonObject state;
+                try {
+                    state = JsonParser.parseString(string(meta, "optimizer_state", "__metadata__")).getAsJsonObject();
+                } catch (JsonParseException | IllegalStateException e) {
+                    throw fail("optimizer_state is not a JSON object");
+                }
+                iterations = integer(state, "iterations", "optimizer_state");
+                learningRate = number(state, "learning_rate", "optimizer_state").getAsFloat();
+                for (Parameter p : model.parameters()) {
+                    for (String slot : model.optimizer().slotNames()) {
+                        names.add(OPTIMIZER_PREFIX + p.name() + "/" + slot);
+                        shapes.add(p.value().shape());
+                    }
                 }
             }
-            if (c.has("kernel_initializer")) {
-                d.kernelInitializer(Initializer.parse(string(c, "kernel_initializer", where)));
+            List<HostTensor> tensors = tensors(names, shapes);
+            model.setWeights(tensors.subList(0, weightCount));
+            if (iterations > 0) {
+                Map<String, HostTensor> slots = new LinkedHashMap<>();
+                for (int i = weightCount; i < names.size(); i++) {
+                    slots.put(names.get(i).substring(OPTIMIZER_PREFIX.length()), tensors.get(i));
+                }
+                try {
+                    model.optimizer().restore(slots, iterations, learningRate);
+                } catch (IllegalArgumentException e) {
+                    throw fail("bad optimizer_state: " + e.getMessage());
+                }
             }
-            d.name(name);
-            return d;
         }
 
-        /** Each parameter's tensor, checked against the model's shapes and the file's bounds. */
-        private List<HostTensor> weights(List<Parameter> params) throws ModelFileException {
+        /** A layer through the registry: ModelFile knows no layer class. */
+        private Layer layer(JsonObject entry) throws ModelFileException {
+            String cls = string(entry, "class_name", "a layer");
+            String name = string(entry, "name", "a layer");
+            Map<String, Object> config = GSON.fromJson(object(entry, "config", "layer " + name),
+                    new TypeToken<Map<String, Object>>() { }.getType());
+            try {
+                return LayerRegistry.fromConfig(cls, new LayerConfig(name, config));
+            } catch (LayerConfig.Problem e) {
+                throw fail(e.getMessage());
+            }
+        }
+
+        /**
+         * The tensors of {@code names} (the weights, then any optimizer slots), checked against
+         * the shapes the model needs and the file's bounds.
+         */
+        private List<HostTensor> tensors(List<String> names, List<Shape> shapes) throws ModelFileException {
             long dataBytes = bytes.length - dataStart;
             List<HostTensor> out = new ArrayList<>();
             List<long[]> ranges = new ArrayList<>();
-            for (Parameter p : params) {
-                JsonObject t = object(header, p.name(), "the header");
-                String dtype = string(t, "dtype", p.name());
+            for (int index = 0; index < names.size(); index++) {
+                String name = names.get(index);
+                JsonObject t = object(header, name, "the header");
+                String dtype = string(t, "dtype", name);
                 if (!"F32".equals(dtype)) {
-                    throw fail(p.name() + " has dtype " + dtype + "; clnet models are F32");
+                    throw fail(name + " has dtype " + dtype + "; clnet models are F32");
                 }
-                Shape want = p.value().shape();
+                Shape want = shapes.get(index);
                 int[] shape;
                 long[] offsets;
                 try {
                     shape = GSON.fromJson(t.get("shape"), int[].class);
                     offsets = GSON.fromJson(t.get("data_offsets"), long[].class);
                 } catch (JsonParseException | NumberFormatException e) {
-                    throw fail(p.name() + ": shape or data_offsets malformed");
+                    throw fail(name + ": shape or data_offsets malformed");
                 }
                 if (shape == null || !java.util.Arrays.equals(shape, want.dims())) {
-                    throw fail(p.name() + " has shape " + java.util.Arrays.toString(shape) + " but the model config"
+                    throw fail(name + " has shape " + java.util.Arrays.toString(shape) + " but the model config"
                             + " needs " + want);
                 }
                 if (offsets == null || offsets.length != 2 || offsets[0] < 0 || offsets[1] > dataBytes
                         || offsets[1] - offsets[0] != 4L * want.size()) {
-                    throw fail(p.name() + ": data_offsets " + java.util.Arrays.toString(offsets) + " do not hold "
+                    throw fail(name + ": data_offsets " + java.util.Arrays.toString(offsets) + " do not hold "
                             + want.size() + " floats inside the " + dataBytes + " data bytes (truncated file?)");
                 }
                 float[] values = new float[want.size()];
@@ -376,7 +431,7 @@ public final class ModelFile {
                         .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
                 for (int i = 0; i < values.length; i++) {
                     if (!Float.isFinite(values[i])) {
-                        throw fail(p.name() + " holds " + values[i] + " at index " + i);
+                        throw fail(name + " holds " + values[i] + " at index " + i);
                     }
                 }
                 out.add(new HostTensor(want, values));

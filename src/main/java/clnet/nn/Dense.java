@@ -4,6 +4,7 @@ import clnet.backend.Parameter;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.ops.Activation;
+import clnet.ops.Loss;
 import clnet.tensor.Rng;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,7 +161,7 @@ public final class Dense extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, boolean training) {
         requireBuilt();
         if (x.cols() != inputFeatures) {
             throw new IllegalArgumentException("layer " + name() + " expects " + inputFeatures
@@ -194,10 +195,23 @@ public final class Dense extends Layer {
     }
 
     /**
-     * Backward from dL/dz, skipping the activation: used when the loss gradient was taken
-     * through the activation already (softmax with cross-entropy).
+     * With a softmax output and (sparse) categorical cross-entropy, dL/dz = (p - y)/m is
+     * exact and cheaper than going through the softmax's Jacobian, as Keras does.
      */
-    public Tensor backwardPreActivation(Tensor dz, boolean needInputGradient) {
+    @Override
+    public Tensor backwardFromLoss(Backend backend, Loss loss, Tensor output, Tensor y, float scale, Tensor gradient,
+                                   boolean needInputGradient) {
+        if (activation.kind() == Activation.Kind.SOFTMAX
+                && (loss == Loss.CATEGORICAL_CROSSENTROPY || loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY)) {
+            backend.softmaxCrossEntropyGradient(output, y, loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY, scale,
+                    gradient);
+            return backwardPreActivation(gradient, needInputGradient);
+        }
+        return super.backwardFromLoss(backend, loss, output, y, scale, gradient, needInputGradient);
+    }
+
+    /** Backward from dL/dz, skipping the activation (its derivative is already in dz). */
+    private Tensor backwardPreActivation(Tensor dz, boolean needInputGradient) {
         requireForward();
         if (dz.rows() != lastX.rows() || dz.cols() != units) {
             throw new IllegalArgumentException("layer " + name() + ": gradient " + dz.shape()
@@ -214,6 +228,29 @@ public final class Dense extends Layer {
         Tensor dx = dxBuf.firstRows(dz.rows());
         backend.gemm(false, true, 1f, dz, kernel, 0f, dx);
         return dx;
+    }
+
+    /** Dense in model files: {@code units}, {@code activation}, {@code input_dim}, {@code kernel_initializer}. */
+    public static final class Type implements LayerType {
+        @Override
+        public String className() {
+            return "Dense";
+        }
+
+        @Override
+        public Layer fromConfig(LayerConfig c) {
+            Dense d = new Dense(c.integer("units"), Activation.parse(c.string("activation")));
+            if (c.has("input_dim")) {
+                int input = c.integer("input_dim");
+                if (input > 0) {
+                    d.inputShape(input);
+                }
+            }
+            if (c.has("kernel_initializer")) {
+                d.kernelInitializer(Initializer.parse(c.string("kernel_initializer")));
+            }
+            return d;
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package clnet.nn;
 import clnet.backend.Parameter;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
+import clnet.ops.Loss;
 import clnet.tensor.Rng;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +55,12 @@ public abstract class Layer implements AutoCloseable {
     /** The trainable weights, in a fixed order (Keras's: kernel, then bias). */
     public abstract List<Parameter> parameters();
 
-    /** The output for a batch; the returned tensor is valid until the next forward call. */
-    public abstract Tensor forward(Tensor x);
+    /**
+     * The output for a batch; the returned tensor is valid until the next forward call.
+     * {@code training} is Keras's flag: true inside {@code fit}'s training steps, false in
+     * evaluate and predict, for layers that behave differently (dropout).
+     */
+    public abstract Tensor forward(Tensor x, boolean training);
 
     /**
      * Given dL/d(output) for the last forward batch, writes the parameter gradients and
@@ -63,6 +68,19 @@ public abstract class Layer implements AutoCloseable {
      * layer: nobody needs it, and it is the largest product of the backward pass).
      */
     public abstract Tensor backward(Tensor dOutput, boolean needInputGradient);
+
+    /**
+     * Back-propagates {@code loss} from this layer as the model's output: writes dL/d(output)
+     * of the batch mean (predictions {@code output} of the last forward pass against
+     * {@code y}, times {@code scale}) into {@code gradient}, then runs {@link #backward}. A
+     * layer whose activation combines with the loss into a simpler gradient (softmax with
+     * cross-entropy) overrides this; the model knows no layer class.
+     */
+    public Tensor backwardFromLoss(Backend backend, Loss loss, Tensor output, Tensor y, float scale, Tensor gradient,
+                                   boolean needInputGradient) {
+        backend.lossGradient(loss, output, y, scale, gradient);
+        return backward(gradient, needInputGradient);
+    }
 
     /** The settings that rebuild this layer (its model-file entry), without weights. */
     public abstract Map<String, Object> config();

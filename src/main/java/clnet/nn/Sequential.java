@@ -5,7 +5,6 @@ import clnet.backend.Backend;
 import clnet.device.Backends;
 import clnet.backend.Tensor;
 import clnet.ops.Accuracy;
-import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
@@ -154,10 +153,17 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     // ---------------------------------------------------------------- compile and build
 
-    /** Sets the optimizer and loss; builds the weights if the input width is known. */
+    /**
+     * Sets the optimizer and loss; builds the weights if the input width is known. The
+     * optimizer may be null for a model that is only evaluated and used for prediction
+     * ({@code fit} then refuses it); its state is allocated at its first step, not here.
+     */
     public void compile(Optimizer optimizer, Loss loss) {
         if (layers.isEmpty()) {
             throw new IllegalStateException("the model has no layers");
+        }
+        if (loss == null) {
+            throw new IllegalArgumentException("compile needs a loss");
         }
         if (this.optimizer != null && this.optimizer != optimizer) {
             this.optimizer.close();
@@ -165,9 +171,20 @@ public final class Sequential implements Trainable, AutoCloseable {
         this.optimizer = optimizer;
         this.loss = loss;
         if (isBuilt()) {
-            optimizer.build(backend, parameters());
+            attachOptimizer();
         } else if (inputFeatures() > 0) {
             build(inputFeatures());
+        }
+    }
+
+    /** For evaluate and predict only: a loss and no optimizer (Keras allows compile without one too). */
+    public void compile(Loss loss) {
+        compile(null, loss);
+    }
+
+    private void attachOptimizer() {
+        if (optimizer != null) {
+            optimizer.attach(backend, parameters());
         }
     }
 
@@ -207,9 +224,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         for (Layer l : layers) {
             l.build(backend, rng.split());
         }
-        if (optimizer != null) {
-            optimizer.build(backend, parameters());
-        }
+        attachOptimizer();
     }
 
     /** All trainable parameters, layer by layer. */
@@ -262,15 +277,18 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     @Override
     public Tensor predictOnBatch(Tensor x) {
-        return forward(x);
+        return forward(x, false);
     }
 
-    /** Runs a batch through the layers; the result is valid until the next call. */
-    public Tensor forward(Tensor x) {
+    /**
+     * Runs a batch through the layers, in training mode or not (Keras's {@code training}
+     * flag); the result is valid until the next call.
+     */
+    public Tensor forward(Tensor x, boolean training) {
         requireBuilt();
         Tensor a = x;
         for (Layer l : layers) {
-            a = l.forward(a);
+            a = l.forward(a, training);
         }
         lastOutput = a;
         return a;
@@ -293,29 +311,12 @@ public final class Sequential implements Trainable, AutoCloseable {
             }
             lossGrad = backend.alloc(m, outputFeatures());
         }
-        Tensor g = lossGrad.firstRows(m);
-        float scale = 1f / m;
         int last = layers.size() - 1;
-        Layer out = layers.get(last);
-        Tensor d;
-        if (fusesSoftmaxCrossEntropy()) {
-            // d(loss)/dz = (p - y)/m: exact and cheaper than going through the softmax Jacobian
-            backend.softmaxCrossEntropyGradient(p, y, loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY, scale, g);
-            d = ((Dense) out).backwardPreActivation(g, last > 0);
-        } else {
-            backend.lossGradient(loss, p, y, scale, g);
-            d = out.backward(g, last > 0);
-        }
+        // the scale 1/m makes every gradient that of the batch mean
+        Tensor d = layers.get(last).backwardFromLoss(backend, loss, p, y, 1f / m, lossGrad.firstRows(m), last > 0);
         for (int i = last - 1; i >= 0; i--) {
             d = layers.get(i).backward(d, i > 0);
         }
-    }
-
-    /** True when the last layer is a softmax and the loss a categorical cross-entropy. */
-    boolean fusesSoftmaxCrossEntropy() {
-        Layer out = layers.get(layers.size() - 1);
-        return out instanceof Dense dense && dense.activation().kind() == Activation.Kind.SOFTMAX
-                && (loss == Loss.CATEGORICAL_CROSSENTROPY || loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
     }
 
     /** One optimizer step from the gradients of the last backward pass. */
@@ -329,19 +330,26 @@ public final class Sequential implements Trainable, AutoCloseable {
      * correct count to the accumulators at {@code metrics[slot]} and {@code metrics[slot + 2]}
      * (each a compensated pair, see {@link Backend#accumulate}) in the backend.
      */
+    @Override
     public void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot) {
-        testOnBatch(x, y, metrics, slot);
+        requireCompiled();
+        addMetrics(forward(x, true), y, metrics, slot);
         backward(y);
         applyGradients();
     }
 
-    /** Forward and metrics for one batch, as {@link #trainOnBatch} without learning. */
+    /** Forward in inference mode and metrics for one batch, as {@link #trainOnBatch} without learning. */
+    @Override
     public Tensor testOnBatch(Tensor x, Tensor y, Tensor metrics, int slot) {
-        requireCompiled();
-        Tensor p = forward(x);
+        requireLoss();
+        Tensor p = forward(x, false);
+        addMetrics(p, y, metrics, slot);
+        return p;
+    }
+
+    private void addMetrics(Tensor p, Tensor y, Tensor metrics, int slot) {
         backend.lossSum(loss, p, y, metrics, slot);
         backend.countCorrect(accuracy(), p, y, metrics, slot + 2);
-        return p;
     }
 
     // ---------------------------------------------------------------- Keras's loops
@@ -412,7 +420,14 @@ public final class Sequential implements Trainable, AutoCloseable {
     }
 
     private void requireCompiled() {
-        if (optimizer == null || loss == null) {
+        requireLoss();
+        if (optimizer == null) {
+            throw new IllegalStateException("model " + name + " has no optimizer: compile it with one to train");
+        }
+    }
+
+    private void requireLoss() {
+        if (loss == null) {
             throw new IllegalStateException("model " + name + " is not compiled: call compile(optimizer, loss)");
         }
         requireBuilt();

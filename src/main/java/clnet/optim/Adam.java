@@ -2,6 +2,7 @@ package clnet.optim;
 
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,8 +43,8 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected int slotCount() {
-        return 2;
+    public List<String> slotNames() {
+        return List.of("momentum", "velocity");
     }
 
     @Override

@@ -3,6 +3,7 @@ package clnet.optim;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.backend.Parameter;
+import clnet.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,21 +12,35 @@ import java.util.Map;
 
 /**
  * Updates the parameters from their gradients, one backend op per parameter. The state an
- * optimizer keeps (momenta, squared-gradient averages) lives in the backend beside the
- * parameters, in "slots", allocated once when the model is compiled.
+ * optimizer keeps lives in the backend beside the parameters, in named "slots" (Keras 3's
+ * names: {@code momentum}, {@code velocity}), one tensor per parameter and slot, allocated
+ * at the first step (Keras builds its optimizer variables at the first apply too), so a
+ * model that is only evaluated never holds them.
+ *
+ * <p>The state that a checkpoint needs is public: the slots ({@link #slotValues()}), the
+ * step count ({@link #iterations()}) and the learning rate, which may change between steps
+ * ({@link #setLearningRate}: a schedule) without rebuilding anything; {@link #restore}
+ * puts saved state back, so training continues exactly where it stopped.
  */
 public abstract class Optimizer implements AutoCloseable {
     protected float learningRate;
     private long iterations;
     private Backend backend;
     private List<Parameter> parameters = List.of();
+    /** Per parameter, its slot tensors in {@link #slotNames()} order; empty until the first step. */
     private final List<Tensor[]> slots = new ArrayList<>();
+    /** Restored slot values not yet uploaded: they go to the device at the first step. */
+    private Map<String, HostTensor> pending = Map.of();
 
     protected Optimizer(float learningRate) {
+        this.learningRate = checkedLearningRate(learningRate);
+    }
+
+    private static float checkedLearningRate(float learningRate) {
         if (!(learningRate > 0f) || !Float.isFinite(learningRate)) {
             throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);
         }
-        this.learningRate = learningRate;
+        return learningRate;
     }
 
     /** The Keras name: {@code sgd}, {@code rmsprop}, {@code adam}. */
@@ -35,34 +50,37 @@ public abstract class Optimizer implements AutoCloseable {
         return learningRate;
     }
 
+    /** Sets the learning rate of the following steps (a schedule, ReduceLROnPlateau). */
+    public void setLearningRate(float learningRate) {
+        this.learningRate = checkedLearningRate(learningRate);
+    }
+
     /** Steps taken so far (Keras's {@code optimizer.iterations}). */
     public long iterations() {
         return iterations;
     }
 
-    /** How many state tensors, each the shape of its parameter, this optimizer keeps. */
-    protected abstract int slotCount();
+    /** The names of the state tensors kept per parameter, each the shape of its parameter. */
+    public abstract List<String> slotNames();
 
-    /** Allocates the slots (zeroed) for {@code parameters} in {@code backend}. */
-    public void build(Backend backend, List<Parameter> parameters) {
+    /**
+     * Attaches the optimizer to {@code parameters} in {@code backend}, with fresh state: no
+     * steps taken, slots allocated at the first step.
+     */
+    public void attach(Backend backend, List<Parameter> parameters) {
         close();
+        pending = Map.of();
         iterations = 0; // fresh slots: Adam's bias correction starts over with them
         this.backend = backend;
         this.parameters = List.copyOf(parameters);
-        for (Parameter p : parameters) {
-            Tensor[] s = new Tensor[slotCount()];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = backend.alloc(p.value().shape(), p.value().dtype());
-            }
-            slots.add(s);
-        }
     }
 
     /** Applies one update to every parameter from its current gradient. */
     public final void step() {
         if (backend == null) {
-            throw new IllegalStateException("optimizer " + id() + " is not built; compile the model first");
+            throw new IllegalStateException("optimizer " + id() + " is not attached; compile the model first");
         }
+        allocateSlots();
         iterations++;
         beginStep(iterations);
         for (int i = 0; i < parameters.size(); i++) {
@@ -71,11 +89,100 @@ public abstract class Optimizer implements AutoCloseable {
         }
     }
 
+    /** Allocates the slots (zeroed) if not done yet; frees what it allocated if one allocation fails. */
+    private void allocateSlots() {
+        if (slots.size() == parameters.size()) {
+            return; // allocated already (or none to allocate: no parameters)
+        }
+        List<Tensor[]> made = new ArrayList<>();
+        try {
+            for (Parameter p : parameters) {
+                Tensor[] s = new Tensor[slotNames().size()];
+                made.add(s);
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = backend.alloc(p.value().shape(), p.value().dtype());
+                }
+            }
+            for (int i = 0; i < parameters.size() && !pending.isEmpty(); i++) {
+                for (int j = 0; j < slotNames().size(); j++) {
+                    backend.upload(pending.get(parameters.get(i).name() + "/" + slotNames().get(j)).data(),
+                            made.get(i)[j]);
+                }
+            }
+        } catch (RuntimeException e) {
+            free(made);
+            throw e;
+        }
+        slots.addAll(made);
+        pending = Map.of();
+    }
+
     /** Computes per-step constants (Adam's bias correction) on the host. */
     protected void beginStep(long step) {
     }
 
     protected abstract void update(Backend backend, Tensor w, Tensor g, Tensor[] slots);
+
+    /**
+     * The slots' values, copied to the host, keyed {@code <parameter>/<slot>} (for example
+     * {@code dense_1/kernel/velocity}); empty before the first step.
+     */
+    public Map<String, HostTensor> slotValues() {
+        if (!pending.isEmpty()) {
+            return new LinkedHashMap<>(pending);
+        }
+        Map<String, HostTensor> values = new LinkedHashMap<>();
+        for (int i = 0; i < slots.size(); i++) {
+            for (int j = 0; j < slotNames().size(); j++) {
+                values.put(parameters.get(i).name() + "/" + slotNames().get(j), backend.download(slots.get(i)[j]));
+            }
+        }
+        return values;
+    }
+
+    /**
+     * Puts saved state back: the step count, the learning rate and, when {@code values} is
+     * not empty, every slot of every parameter (keys as {@link #slotValues()} gives them),
+     * which reach the device at the next step. A missing, unknown or misshapen slot is
+     * refused with its name, and nothing changes.
+     */
+    public void restore(Map<String, HostTensor> values, long iterations, float learningRate) {
+        if (backend == null) {
+            throw new IllegalStateException("optimizer " + id() + " is not attached; compile the model first");
+        }
+        if (iterations < 0) {
+            throw new IllegalArgumentException("optimizer iterations must not be negative, got " + iterations);
+        }
+        float lr = checkedLearningRate(learningRate);
+        if (!values.isEmpty()) {
+            java.util.Set<String> expected = new java.util.LinkedHashSet<>();
+            for (Parameter p : parameters) {
+                for (String slot : slotNames()) {
+                    String key = p.name() + "/" + slot;
+                    expected.add(key);
+                    HostTensor v = values.get(key);
+                    if (v == null) {
+                        throw new IllegalArgumentException("optimizer state has no slot " + key);
+                    }
+                    if (!v.shape().equals(p.value().shape())) {
+                        throw new IllegalArgumentException("optimizer slot " + key + " has shape " + v.shape()
+                                + "; its parameter has " + p.value().shape());
+                    }
+                }
+            }
+            for (String key : values.keySet()) {
+                if (!expected.contains(key)) {
+                    throw new IllegalArgumentException("optimizer state has a slot " + key + " that " + id()
+                            + " does not keep for this model");
+                }
+            }
+            free(slots);
+            slots.clear();
+            pending = new LinkedHashMap<>(values); // uploaded at the first step: evaluate never allocates them
+        }
+        this.iterations = iterations;
+        this.learningRate = lr;
+    }
 
     /** Hyper-parameters, under Keras's names, for the model file. */
     public Map<String, Object> config() {
@@ -129,14 +236,20 @@ public abstract class Optimizer implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor[] s : slots) {
-            for (Tensor t : s) {
-                t.close();
-            }
-        }
+        free(slots);
         slots.clear();
         backend = null;
         parameters = List.of();
+    }
+
+    private static void free(List<Tensor[]> tensors) {
+        for (Tensor[] s : tensors) {
+            for (Tensor t : s) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package clnet.optim;
 
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,8 +43,8 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
-    protected int slotCount() {
-        return momentum == 0f ? 1 : 2;
+    public List<String> slotNames() {
+        return momentum == 0f ? List.of("velocity") : List.of("velocity", "momentum");
     }
 
     @Override

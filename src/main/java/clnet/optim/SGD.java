@@ -2,6 +2,7 @@ package clnet.optim;
 
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
+import java.util.List;
 import java.util.Map;
 
 /** Keras's SGD: plain, with momentum, or Nesterov momentum. Defaults: lr 0.01, momentum 0. */
@@ -34,8 +35,8 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected int slotCount() {
-        return momentum == 0f ? 0 : 1;
+    public List<String> slotNames() {
+        return momentum == 0f ? List.of() : List.of("momentum");
     }
 
     @Override

@@ -406,7 +406,7 @@ class CliTest {
         byte[] bytes = Files.readAllBytes(model);
         Files.write(bad, Arrays.copyOf(bytes, bytes.length - 40));
         String line = oneLineFailure(run("summary", "--model", bad.toString()));
-        assertTrue(line.startsWith("clnet: error: " + bad + ": dense_1/bias: data_offsets "), line);
+        assertTrue(line.startsWith("clnet: error: " + bad + ": optimizer/dense_1/bias/velocity: data_offsets "), line);
         assertTrue(line.endsWith("(truncated file?)"), line);
     }
 

@@ -34,6 +34,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -141,7 +142,7 @@ class ModelFileTest {
                 assertEquals("rmsprop", loaded.optimizer().id());
                 assertEquals(m.optimizer().config(), loaded.optimizer().config());
                 assertEquals(0.002f, loaded.optimizer().learningRate());
-                assertEquals(0L, loaded.optimizer().iterations(), "optimizer state starts fresh");
+                assertEquals(m.optimizer().iterations(), loaded.optimizer().iterations(), "optimizer state resumes");
                 assertEquals(m.summary(), loaded.summary());
             }
         }
@@ -179,7 +180,8 @@ class ModelFileTest {
         List<HostTensor> weights;
         try (Sequential m = trainedModel()) {
             ModelFile.save(m, p);
-            weights = m.getWeights();
+            weights = new ArrayList<>(m.getWeights());
+            weights.addAll(m.optimizer().slotValues().values()); // per weight: velocity, momentum
         }
         byte[] bytes = Files.readAllBytes(p);
         long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -199,9 +201,22 @@ class ModelFileTest {
         meta.entrySet().forEach(e -> assertTrue(e.getValue().isJsonPrimitive()
                 && e.getValue().getAsJsonPrimitive().isString(), e.getKey()));
 
-        String[] names = {"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"};
-        long[][] shapes = {{784, 16}, {1, 16}, {16, 10}, {1, 10}};
-        assertEquals(names.length + 1, header.size(), "four tensors and the metadata");
+        // four weights, then RMSprop's two slots (with momentum) per weight, and the metadata
+        String[] weightNames = {"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"};
+        long[][] weightShapes = {{784, 16}, {1, 16}, {16, 10}, {1, 10}};
+        String[] names = new String[12];
+        long[][] shapes = new long[12][];
+        for (int i = 0; i < 4; i++) {
+            names[i] = weightNames[i];
+            shapes[i] = weightShapes[i];
+            names[4 + 2 * i] = "optimizer/" + weightNames[i] + "/velocity";
+            names[5 + 2 * i] = "optimizer/" + weightNames[i] + "/momentum";
+            shapes[4 + 2 * i] = weightShapes[i];
+            shapes[5 + 2 * i] = weightShapes[i];
+        }
+        assertEquals(names.length + 1, header.size(), "twelve tensors and the metadata");
+        assertTrue(meta.get("optimizer_state").getAsString().matches("\\{\"iterations\":\\d+,\"learning_rate\":0\\.002\\}"),
+                meta.get("optimizer_state").getAsString());
         long expectedOffset = 0;
         long dataStart = 8 + n;
         for (int i = 0; i < names.length; i++) {
@@ -222,7 +237,7 @@ class ModelFileTest {
             assertArrayEquals(weights.get(i).data(), stored, names[i] + " data");
             expectedOffset = end;
         }
-        assertEquals(4L * (784 * 16 + 16 + 16 * 10 + 10), expectedOffset);
+        assertEquals(3 * 4L * (784 * 16 + 16 + 16 * 10 + 10), expectedOffset);
         assertEquals(8 + n + expectedOffset, bytes.length, "file size = 8 + header + tensor bytes");
     }
 
@@ -416,7 +431,7 @@ class ModelFileTest {
         byte[] good = Files.readAllBytes(goodFile());
         Path p = write("cut.safetensors", Arrays.copyOf(good, good.length - 6));
         String m = refused(p);
-        assertTrue(m.startsWith(p + ": dense_1/bias: data_offsets "), m);
+        assertTrue(m.startsWith(p + ": optimizer/dense_1/bias/momentum: data_offsets "), m);
         assertTrue(m.contains("truncated"), m);
 
         // cut inside the first tensor: the first one found short is named
@@ -431,7 +446,7 @@ class ModelFileTest {
     void extraBytesAfterTheTensors() throws IOException {
         byte[] good = Files.readAllBytes(goodFile());
         Path p = write("long.safetensors", Arrays.copyOf(good, good.length + 4));
-        long dataBytes = 4L * (784 * 16 + 16 + 16 * 10 + 10);
+        long dataBytes = 3 * 4L * (784 * 16 + 16 + 16 * 10 + 10); // weights and two slots each
         assertEquals(p + ": the data section holds " + (dataBytes + 4) + " bytes but the tensors cover " + dataBytes,
                 refused(p));
     }
@@ -483,7 +498,7 @@ class ModelFileTest {
     void badLayerConfigs() throws IOException {
         Path cls = edited("conv.safetensors", editConfig(c -> c.getAsJsonObject("config").getAsJsonArray("layers")
                 .get(1).getAsJsonObject().addProperty("class_name", "Conv2D")));
-        assertEquals(cls + ": unknown layer class 'Conv2D'", refused(cls));
+        assertEquals(cls + ": unknown layer class 'Conv2D' (known: Dense)", refused(cls));
 
         Path act = edited("act.safetensors", editConfig(c -> layerConfig(c, 1).addProperty("activation", "swish")));
         assertTrue(refused(act).startsWith(act + ": bad model_config: unknown activation 'swish'"));

@@ -23,7 +23,7 @@ class OptimizerTest {
         try (Backend b = new CpuBackend();
              Tensor w = b.upload(HostTensor.of(Shape.of(1, 2), 0.5f, -1f));
              Tensor g = b.upload(HostTensor.of(Shape.of(1, 2), 0.2f, -0.4f))) {
-            opt.build(b, List.of(new Parameter("w", w, g)));
+            opt.attach(b, List.of(new Parameter("w", w, g)));
             opt.step();
             opt.step();
             assertEquals(2, opt.iterations());
