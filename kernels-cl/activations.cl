@@ -1,11 +1,6 @@
-// Activations and their derivatives. The kind numbers are the ordinals of
-// clnet.ops.Activation.Kind; alpha is leaky ReLU's negative slope.
-#define LINEAR 0
-#define SIGMOID 1
-#define TANH 2
-#define RELU 3
-#define LEAKY_RELU 4
-#define ARCTAN 5
+// Activations and their derivatives. The kind numbers (LINEAR, SIGMOID, ..., ARCTAN) are the
+// ordinals of clnet.ops.Activation.Kind, defined before this file by the host
+// (clnet.backend.opencl.KernelSet.enumDefines); alpha is leaky ReLU's negative slope.
 
 // Java's Math.max, which the CPU backend uses: NaN if either operand is NaN. OpenCL's fmax
 // returns the other operand instead, which would turn relu(NaN) into 0 and hide a

@@ -1,17 +1,9 @@
-// Losses, their gradients and the accuracy count. The kind numbers are the ordinals of
-// clnet.ops.Loss and clnet.ops.Accuracy. Targets are one-hot rows, or for the sparse
-// kinds one column of class indices. See clnet.ops.Loss for the formulas (Keras's).
-#define CATEGORICAL_CROSSENTROPY 0
-#define SPARSE_CATEGORICAL_CROSSENTROPY 1
-#define BINARY_CROSSENTROPY 2
-#define MEAN_SQUARED_ERROR 3
-#define MEAN_ABSOLUTE_ERROR 4
-
-#define ACC_CATEGORICAL 0
-#define ACC_SPARSE_CATEGORICAL 1
-#define ACC_BINARY 2
-
-#define EPSILON 1e-7f
+// Losses, their gradients and the accuracy count. The kind numbers (CATEGORICAL_CROSSENTROPY,
+// ..., MEAN_ABSOLUTE_ERROR and ACC_CATEGORICAL, ACC_SPARSE_CATEGORICAL, ACC_BINARY) are the
+// ordinals of clnet.ops.Loss and clnet.ops.Accuracy, and EPSILON is Loss.EPSILON, all defined
+// before this file by the host (clnet.backend.opencl.KernelSet.enumDefines). Targets are
+// one-hot rows, or for the sparse kinds one column of class indices. See clnet.ops.Loss for
+// the formulas (Keras's).
 
 // RED_WG, the work-group size of the single-group reductions, is set by the host to a
 // power of two the device allows.

@@ -171,11 +171,11 @@ class OpenClBackendTest {
 
     @Test
     void sourceNamesInBuildLogsAreRewritten() {
-        assertEquals("gemm.cl:3:7: error: x", OpenClBackend.rewriteSourceNames("<source>:3:7: error: x", "gemm.cl"));
+        assertEquals("gemm.cl:3:7: error: x", KernelSet.rewriteSourceNames("<source>:3:7: error: x", "gemm.cl"));
         assertEquals("error: gemm.cl:2:27: use of undeclared identifier",
-                OpenClBackend.rewriteSourceNames("error: /root/.cache/pocl/kcache/tempfile_4lTu20.cl:2:27: use of"
+                KernelSet.rewriteSourceNames("error: /root/.cache/pocl/kcache/tempfile_4lTu20.cl:2:27: use of"
                         + " undeclared identifier", "gemm.cl"));
-        assertEquals("<built-in>:1:2: note", OpenClBackend.rewriteSourceNames("<built-in>:1:2: note", "gemm.cl"));
+        assertEquals("<built-in>:1:2: note", KernelSet.rewriteSourceNames("<built-in>:1:2: note", "gemm.cl"));
     }
 
     @Test
