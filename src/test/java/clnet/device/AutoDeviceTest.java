@@ -3,7 +3,7 @@ package clnet.device;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clnet.backend.CacheDirectory;
+import clnet.TemporaryCacheDirectory;
 import clnet.backend.opencl.ClDevice;
 import clnet.backend.opencl.OpenClTestDevice;
 import java.nio.file.Files;
@@ -18,21 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
 class AutoDeviceTest {
     @TempDir
     Path cache;
-    private String before;
+    private TemporaryCacheDirectory cacheDir;
 
     @BeforeEach
     void useATemporaryCache() {
-        before = System.getProperty(CacheDirectory.PROPERTY);
-        System.setProperty(CacheDirectory.PROPERTY, cache.toString());
+        cacheDir = new TemporaryCacheDirectory(cache);
     }
 
     @AfterEach
     void restore() {
-        if (before == null) {
-            System.clearProperty(CacheDirectory.PROPERTY);
-        } else {
-            System.setProperty(CacheDirectory.PROPERTY, before);
-        }
+        cacheDir.close();
     }
 
     @Test

@@ -122,7 +122,8 @@ public record ClDevice(int platformIndex, int deviceIndex, String platformName, 
         return cString(b);
     }
 
-    private static String deviceString(cl_device_id d, int param) {
+    /** A string property of the device ({@code CL_DRIVER_VERSION}, ...). */
+    static String deviceString(cl_device_id d, int param) {
         long[] size = new long[1];
         clGetDeviceInfo(d, param, 0, null, size);
         byte[] b = new byte[(int) size[0]];
@@ -130,7 +131,8 @@ public record ClDevice(int platformIndex, int deviceIndex, String platformName, 
         return cString(b);
     }
 
-    private static String cString(byte[] b) {
+    /** The text of a NUL-terminated C string from OpenCL. */
+    static String cString(byte[] b) {
         int n = 0;
         while (n < b.length && b[n] != 0) {
             n++;

@@ -11,7 +11,6 @@ import static org.jocl.CL.clBuildProgram;
 import static org.jocl.CL.clCreateKernelsInProgram;
 import static org.jocl.CL.clCreateProgramWithBinary;
 import static org.jocl.CL.clCreateProgramWithSource;
-import static org.jocl.CL.clGetDeviceInfo;
 import static org.jocl.CL.clGetKernelInfo;
 import static org.jocl.CL.clGetKernelWorkGroupInfo;
 import static org.jocl.CL.clGetProgramBuildInfo;
@@ -269,7 +268,8 @@ final class KernelSet {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (String part : new String[] {device.platformName(), device.name(),
-                    deviceString(CL_DRIVER_VERSION), deviceString(CL_DEVICE_VERSION), options, source}) {
+                    ClDevice.deviceString(device.device(), CL_DRIVER_VERSION),
+                    ClDevice.deviceString(device.device(), CL_DEVICE_VERSION), options, source}) {
                 sha.update(part.getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
             }
@@ -297,28 +297,12 @@ final class KernelSet {
         }
     }
 
-    private String deviceString(int param) {
-        long[] size = new long[1];
-        clGetDeviceInfo(device.device(), param, 0, null, size);
-        byte[] b = new byte[(int) size[0]];
-        clGetDeviceInfo(device.device(), param, b.length, Pointer.to(b), null);
-        return cString(b);
-    }
-
     private static String kernelName(cl_kernel k) {
         long[] size = new long[1];
         clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, 0, null, size);
         byte[] b = new byte[(int) size[0]];
         clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, b.length, Pointer.to(b), null);
-        return cString(b);
-    }
-
-    private static String cString(byte[] b) {
-        int n = b.length;
-        while (n > 0 && b[n - 1] == 0) {
-            n--;
-        }
-        return new String(b, 0, n, StandardCharsets.UTF_8).strip();
+        return ClDevice.cString(b);
     }
 
     private String buildLog(cl_program program) {
@@ -327,7 +311,7 @@ final class KernelSet {
             clGetProgramBuildInfo(program, device.device(), CL_PROGRAM_BUILD_LOG, 0, null, size);
             byte[] b = new byte[(int) size[0]];
             clGetProgramBuildInfo(program, device.device(), CL_PROGRAM_BUILD_LOG, b.length, Pointer.to(b), null);
-            return cString(b);
+            return ClDevice.cString(b);
         } catch (CLException e) {
             return "(no build log: " + org.jocl.CL.stringFor_errorCode(e.getStatus()) + ")";
         }

@@ -3,8 +3,8 @@ package clnet.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import clnet.VerifierChecks;
 import clnet.verify.BackendVerifier;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -47,12 +47,7 @@ class NativeBlasTest {
     }
 
     private static Stream<DynamicTest> family(long seed, Consumer<BackendVerifier> run) {
-        BackendVerifier v = new BackendVerifier(reference, blas, seed);
-        run.accept(v);
-        List<BackendVerifier.Check> checks = v.checks();
-        assertTrue(checks.size() > 0, "no checks ran");
-        return checks.stream().map(c -> DynamicTest.dynamicTest(c.op() + " " + c.shape(),
-                () -> assertTrue(c.passed(), c.line())));
+        return VerifierChecks.asTests(reference, blas, seed, run);
     }
 
     @TestFactory

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clnet.backend.CacheDirectory;
+import clnet.TemporaryCacheDirectory;
 import clnet.backend.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,21 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 class KernelCacheTest {
     @TempDir
     Path cache;
-    private String before;
+    private TemporaryCacheDirectory cacheDir;
 
     @BeforeEach
     void useATemporaryCache() {
-        before = System.getProperty(CacheDirectory.PROPERTY);
-        System.setProperty(CacheDirectory.PROPERTY, cache.toString());
+        cacheDir = new TemporaryCacheDirectory(cache);
     }
 
     @AfterEach
     void restore() {
-        if (before == null) {
-            System.clearProperty(CacheDirectory.PROPERTY);
-        } else {
-            System.setProperty(CacheDirectory.PROPERTY, before);
-        }
+        cacheDir.close();
     }
 
     private List<Path> entries() throws Exception {

@@ -3,8 +3,8 @@ package clnet.backend.opencl;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clnet.backend.cpu.CpuBackend;
+import clnet.VerifierChecks;
 import clnet.verify.BackendVerifier;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -39,12 +39,7 @@ class OpenClDifferentialTest {
     }
 
     private static Stream<DynamicTest> family(long seed, Consumer<BackendVerifier> run) {
-        BackendVerifier v = new BackendVerifier(cpu, device, seed);
-        run.accept(v);
-        List<BackendVerifier.Check> checks = v.checks();
-        assertTrue(checks.size() > 0, "no checks ran");
-        return checks.stream().map(c -> DynamicTest.dynamicTest(c.op() + " " + c.shape(),
-                () -> assertTrue(c.passed(), c.line())));
+        return VerifierChecks.asTests(cpu, device, seed, run);
     }
 
     @TestFactory
