@@ -5,7 +5,6 @@ import clnet.data.Mnist;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
 import clnet.ops.Loss;
-import clnet.optim.RMSprop;
 import clnet.train.EvaluationResult;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -45,11 +44,10 @@ final class EvaluateCommand implements Callable<Integer> {
         Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             if (loss != null || m.loss() == null) {
-                // the optimizer is never stepped here; compile just needs one
-                m.compile(new RMSprop(), Loss.parse(loss != null ? loss : "categorical_crossentropy"));
+                m.compile(Loss.parse(loss != null ? loss : "categorical_crossentropy")); // no optimizer: nothing trains
             }
             EvaluationResult r = m.evaluate(test.images(),
-                    MnistInputs.targets(m.loss(), test.labels(), m.outputFeatures()), Math.max(1, batchSize), 1, out);
+                    TrainingData.targets(m.loss(), test.labels(), m.outputFeatures()), Math.max(1, batchSize), 1, out);
             out.printf(Locale.ROOT, "test loss: %.4f%n", r.loss());
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", r.accuracy());
         }

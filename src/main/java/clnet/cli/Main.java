@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "clnet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train and run neural networks on OpenCL devices or the CPU.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
-                DevicesCommand.class, VerifyCommand.class, BenchCommand.class,
+                DevicesCommand.class, VerifyCommand.class, BenchCommand.class, PlotCommand.class, SweepCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

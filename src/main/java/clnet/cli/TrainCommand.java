@@ -13,6 +13,7 @@ import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
 import clnet.train.EvaluationResult;
 import clnet.train.FitOptions;
+import clnet.train.History;
 import clnet.verify.ValidatingBackend;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code clnet train}: a multilayer perceptron on MNIST. The defaults are Keras's
+ * {@code clnet train}: a multilayer perceptron on MNIST, or on a TensorFlow Playground data
+ * set ({@code --dataset spiral}). The defaults are Keras's
  * {@code mnist_mlp} example: 784 → 512 relu → 512 relu → 10 softmax, categorical
  * cross-entropy, RMSprop, batches of 128, validated on the test set after each epoch (the
  * example's Dropout(0.2) layers are left out: clnet has no dropout yet).
@@ -104,6 +106,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-save", description = "Do not save the model.")
     boolean noSave;
 
+    @CommandLine.Mixin
+    PlaygroundOptions playground;
+
+    @Option(names = "--plot", paramLabel = "DIR",
+            description = "Write PNG plots of the run into DIR: the history (and history.csv), the confusion matrix,"
+                    + " and test samples (MNIST) or the decision boundary (Playground data).")
+    Path plot;
+
     @Option(names = "--validate", description = "Run every op on the CPU reference too, and stop at the first whose"
             + " result differs beyond its tolerance, naming the op, its shapes and the error (many times slower;"
             + " for checking a device or driver).")
@@ -134,12 +144,13 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         PrintStream out = main.out;
-        MnistData mnist = Mnist.load(data);
-        int classes = 10;
-        HostTensor xTrain = mnist.trainImages();
-        HostTensor yTrain = MnistInputs.targets(lossFn, mnist.trainLabels(), classes);
-        HostTensor xTest = mnist.testImages();
-        HostTensor yTest = MnistInputs.targets(lossFn, mnist.testLabels(), classes);
+        TrainingData in = playground.given() ? TrainingData.playground(playground, spec.commandLine(), lossFn)
+                : TrainingData.mnist(data, lossFn);
+        int classes = in.outputs();
+        HostTensor xTrain = in.xTrain();
+        HostTensor yTrain = in.yTrain();
+        HostTensor xTest = in.xTest();
+        HostTensor yTest = in.yTest();
         int[] widths = new int[layers.size() + 2];
         widths[0] = xTrain.cols();
         for (int i = 0; i < layers.size(); i++) {
@@ -155,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
             if (validate) {
                 out.println("validate: every op is checked against the CPU reference");
             }
-            model.name("mnist_mlp").seed(seed);
+            model.name(in.name()).seed(seed);
             int inputs = xTrain.cols();
             for (int width : layers) {
                 Dense d = new Dense(width, hidden).kernelInitializer(init);
@@ -172,13 +183,19 @@ final class TrainCommand implements Callable<Integer> {
             } else {
                 fit.validationData(xTest, yTest);
             }
-            model.fit(xTrain, yTrain, fit);
+            History history = model.fit(xTrain, yTrain, fit);
 
             EvaluationResult test = model.evaluate(xTest, yTest, batchSize, 0, out);
             out.printf(Locale.ROOT, "test loss: %.4f%n", test.loss());
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
             if (!noSave) {
                 save(model, out);
+            }
+            if (plot != null) {
+                // the one place train touches the plotting code (and its library): only with --plot
+                for (Path written : PlotCommand.afterTraining(model, history, in, plot)) {
+                    out.println("wrote " + written);
+                }
             }
         }
         return 0;
@@ -190,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
             ModelFile.save(model, save);
             out.println("saved model to " + save);
         } catch (java.io.IOException e) {
-            Path rescue = java.nio.file.Files.createTempFile("mnist_mlp-", ".safetensors");
+            Path rescue = java.nio.file.Files.createTempFile(model.name() + "-", ".safetensors");
             ModelFile.save(model, rescue);
             throw new java.io.IOException("could not save the model to " + save + " (" + Main.message(e)
                     + "); saved it to " + rescue + " instead", e);

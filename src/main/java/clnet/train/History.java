@@ -1,5 +1,9 @@
 package clnet.train;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,6 +57,64 @@ public final class History {
 
     public boolean has(String metric) {
         return history.containsKey(metric);
+    }
+
+    /**
+     * Writes the history as CSV, one row per epoch as Keras's {@code CSVLogger} does:
+     * {@code epoch,loss,accuracy,val_loss,val_accuracy} (epochs counted from 0). Atomic.
+     */
+    public void writeCsv(Path file) throws IOException {
+        StringBuilder b = new StringBuilder("epoch");
+        for (String k : history.keySet()) {
+            b.append(',').append(k);
+        }
+        b.append('\n');
+        for (int e = 0; e < epochs; e++) {
+            b.append(e);
+            for (List<Double> v : history.values()) {
+                b.append(',').append(e < v.size() ? v.get(e) : Double.NaN);
+            }
+            b.append('\n');
+        }
+        Path target = file.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, b);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads a history {@link #writeCsv} wrote; a malformed file is refused naming the line. */
+    public static History readCsv(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        if (lines.isEmpty() || !lines.get(0).startsWith("epoch,")) {
+            throw new IOException(file + ": not a history file (the first line must be epoch,<metric>,...)");
+        }
+        String[] names = lines.get(0).split(",");
+        History h = new History();
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String[] cells = lines.get(i).split(",");
+            if (cells.length != names.length) {
+                throw new IOException(file + ": line " + (i + 1) + " has " + cells.length + " values, the header "
+                        + names.length);
+            }
+            Map<String, Double> row = new LinkedHashMap<>();
+            for (int j = 1; j < cells.length; j++) {
+                try {
+                    row.put(names[j], Double.parseDouble(cells[j].trim()));
+                } catch (NumberFormatException e) {
+                    throw new IOException(file + ": line " + (i + 1) + ": '" + cells[j] + "' is not a number");
+                }
+            }
+            h.add(row);
+        }
+        return h;
     }
 
     @Override

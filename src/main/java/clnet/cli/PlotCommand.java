@@ -1,0 +1,212 @@
+package clnet.cli;
+
+import clnet.backend.Backend;
+import clnet.data.Mnist;
+import clnet.io.ModelFile;
+import clnet.nn.Sequential;
+import clnet.plot.ActivationPlots;
+import clnet.plot.TrainingPlots;
+import clnet.tensor.HostTensor;
+import clnet.train.History;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code clnet plot}: PNG pictures of activations, a training history, and what a saved model does. */
+@Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Draw PNG plots: activations, a saved history, a model's confusion matrix, test samples, or"
+                + " its decision boundary on a Playground data set.",
+        subcommands = {PlotCommand.Activations.class, PlotCommand.HistoryPlot.class, PlotCommand.Confusion.class,
+                PlotCommand.Samples.class, PlotCommand.Boundary.class})
+final class PlotCommand implements Runnable {
+    @ParentCommand
+    Main main;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a plot is required: activations, history, confusion, samples or boundary");
+    }
+
+    /** The plots {@code clnet train --plot DIR} writes at the end of a run. */
+    static List<Path> afterTraining(Sequential model, History history, TrainingData in, Path dir) throws Exception {
+        List<Path> written = new ArrayList<>();
+        Path csv = dir.resolve("history.csv");
+        history.writeCsv(csv);
+        written.add(csv);
+        written.add(TrainingPlots.history(history.history(), dir.resolve("history.png")));
+        int[] predicted = predictedClasses(model.predict(in.xTest(), 256));
+        written.add(TrainingPlots.confusion(in.testLabels(), predicted, Math.max(2, model.outputFeatures()),
+                dir.resolve("confusion.png")));
+        if (in.testImages() != null) {
+            written.add(TrainingPlots.samples(in.testImages(), in.testLabels(), predicted, 40,
+                    dir.resolve("samples.png")));
+        } else {
+            written.add(TrainingPlots.boundary(model, in.features(), in.points(), dir.resolve("boundary.png")));
+        }
+        return written;
+    }
+
+    /** The class of each row: the largest output, or output above 0.5 for one sigmoid unit. */
+    static int[] predictedClasses(HostTensor p) {
+        int[] out = new int[p.rows()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
+        }
+        return out;
+    }
+
+    @Command(name = "activations", mixinStandardHelpOptions = true,
+            description = "Each activation with its derivative on [-10, 10], one PNG each and a grid of all.")
+    static final class Activations implements Callable<Integer> {
+        @ParentCommand
+        PlotCommand plot;
+
+        @Option(names = "--out", defaultValue = "plots", paramLabel = "DIR",
+                description = "Directory for the PNG files (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            for (Path p : ActivationPlots.write(out)) {
+                plot.main.out.println("wrote " + p);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "Redraw a history saved by clnet train --plot (history.csv).")
+    static final class HistoryPlot implements Callable<Integer> {
+        @ParentCommand
+        PlotCommand plot;
+
+        @Parameters(paramLabel = "FILE", description = "A history.csv.")
+        Path file;
+
+        @Option(names = "--out", paramLabel = "PNG", description = "The PNG to write (default: FILE with .png).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Path target = out != null ? out : file.resolveSibling(file.getFileName().toString()
+                    .replaceFirst("\\.csv$", "") + ".png");
+            plot.main.out.println("wrote " + TrainingPlots.history(History.readCsv(file).history(), target));
+            return 0;
+        }
+    }
+
+    /** The options of the plots that run a saved model on MNIST's test set. */
+    static class OnMnist {
+        @ParentCommand
+        PlotCommand plot;
+
+        @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model saved by clnet train.")
+        Path model;
+
+        @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+                description = "MNIST directory (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Mixin
+        DeviceOption device;
+
+        /** The test images, their labels, and the model's classes for them. */
+        Object[] predict() throws Exception {
+            PrintStream out = plot.main.out;
+            Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
+            try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
+                return new Object[] {test.images(), test.labels(), predictedClasses(m.predict(test.images(), 256)),
+                        m.outputFeatures()};
+            }
+        }
+    }
+
+    @Command(name = "confusion", mixinStandardHelpOptions = true,
+            description = "A saved model's confusion matrix on the MNIST test set.")
+    static final class Confusion extends OnMnist implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "confusion.png", paramLabel = "PNG",
+                description = "The PNG to write (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Object[] r = predict();
+            plot.main.out.println("wrote " + TrainingPlots.confusion((int[]) r[1], (int[]) r[2],
+                    Math.max(2, (int) r[3]), out));
+            return 0;
+        }
+    }
+
+    @Command(name = "samples", mixinStandardHelpOptions = true,
+            description = "MNIST test images with a saved model's predictions, mistakes in red.")
+    static final class Samples extends OnMnist implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "samples.png", paramLabel = "PNG",
+                description = "The PNG to write (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--count", defaultValue = "40", description = "How many samples (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Override
+        public Integer call() throws Exception {
+            Object[] r = predict();
+            plot.main.out.println("wrote " + TrainingPlots.samples((HostTensor) r[0], (int[]) r[1], (int[]) r[2],
+                    Math.max(1, count), out));
+            return 0;
+        }
+    }
+
+    @Command(name = "boundary", mixinStandardHelpOptions = true,
+            description = "A saved model's output over the plane, with the Playground points it was trained on"
+                    + " (give the same --dataset options as to train).")
+    static final class Boundary implements Callable<Integer> {
+        @ParentCommand
+        PlotCommand plot;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model saved by clnet train.")
+        Path model;
+
+        @Mixin
+        PlaygroundOptions playground;
+
+        @Mixin
+        DeviceOption device;
+
+        @Option(names = "--out", defaultValue = "boundary.png", paramLabel = "PNG",
+                description = "The PNG to write (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!playground.given()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--dataset is required: the data set the"
+                        + " model was trained on (spiral, circle, xor, gaussian)");
+            }
+            var split = playground.split(spec.commandLine());
+            var features = playground.features(spec.commandLine());
+            try (Backend backend = device.open(plot.main.out); Sequential m = ModelFile.load(model, backend)) {
+                if (m.inputFeatures() != features.size()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--features: the model takes "
+                            + m.inputFeatures() + " inputs, " + features.size() + " features given");
+                }
+                plot.main.out.println("wrote " + TrainingPlots.boundary(m, features, split, out));
+            }
+            return 0;
+        }
+    }
+}

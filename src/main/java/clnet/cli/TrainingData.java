@@ -1,0 +1,53 @@
+package clnet.cli;
+
+import clnet.data.Datasets;
+import clnet.data.Mnist;
+import clnet.data.MnistData;
+import clnet.data.Playground;
+import clnet.ops.Loss;
+import clnet.tensor.HostTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * What a command trains on: inputs and targets for training and test, the test labels, how
+ * many outputs the network needs, and for Playground data the points and features (for
+ * the decision boundary).
+ *
+ * @param outputs  10 for MNIST; 2 for Playground data (two softmax units), or 1 with binary
+ *                 cross-entropy (one sigmoid unit)
+ * @param testImages MNIST's test images, for the sample grid; null for Playground data
+ */
+record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTensor xTest, HostTensor yTest,
+                    int[] testLabels, int outputs, HostTensor testImages, Playground.Split points,
+                    List<Playground.Feature> features) {
+
+    static TrainingData mnist(Path dir, Loss loss) throws IOException {
+        MnistData mnist = Mnist.load(dir);
+        return new TrainingData("mnist_mlp", mnist.trainImages(), targets(loss, mnist.trainLabels(), 10),
+                mnist.testImages(), targets(loss, mnist.testLabels(), 10), mnist.testLabels(), 10,
+                mnist.testImages(), null, null);
+    }
+
+    static TrainingData playground(PlaygroundOptions options, CommandLine cl, Loss loss) {
+        Playground.Split split = options.split(cl);
+        List<Playground.Feature> features = options.features(cl);
+        int outputs = loss == Loss.BINARY_CROSSENTROPY ? 1 : 2;
+        return new TrainingData(options.dataset.trim().toLowerCase(java.util.Locale.ROOT) + "_mlp",
+                split.train().features(features), targets(loss, split.train().label(), outputs),
+                split.test().features(features), targets(loss, split.test().label(), outputs), split.test().label(),
+                outputs, null, split, features);
+    }
+
+    /**
+     * The targets a loss expects: class indices in one column for sparse categorical
+     * cross-entropy and for one sigmoid output (binary), else one-hot rows.
+     */
+    static HostTensor targets(Loss loss, int[] labels, int outputs) {
+        return loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY || outputs == 1
+                ? Datasets.labelColumn(labels)
+                : Datasets.toCategorical(labels, outputs);
+    }
+}
