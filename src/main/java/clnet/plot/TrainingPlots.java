@@ -42,6 +42,7 @@ public final class TrainingPlots {
                     .yAxisTitle(metric).build();
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
             chart.getStyler().setXAxisTickMarkSpacingHint(90); // readable epoch labels on long runs
+            chart.getStyler().setYAxisDecimalPattern("0.0##");
             chart.getStyler().setLegendPosition(metric.equals("loss") ? Styler.LegendPosition.InsideNE
                     : Styler.LegendPosition.InsideSE);
             for (String name : new String[] {metric, "val_" + metric}) {
