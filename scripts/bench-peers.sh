@@ -40,15 +40,7 @@ scripts/setup.sh >/dev/null   # clnet's own needs and MNIST in data/mnist
 scripts/clnet --version >/dev/null 2>&1 || true   # builds the jar if needed, outside the timing
 
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-core=""
-if [[ "$flags" == *" avx512f "* && "$flags" == *" avx512bw "* && "$flags" == *" avx512dq "* \
-      && "$flags" == *" avx512vl "* ]]; then
-    core=SkylakeX
-elif [[ "$flags" == *" avx2 "* && "$flags" == *" fma "* ]]; then
-    core=Haswell
-fi
-[[ -n "$core" ]] && export OPENBLAS_CORETYPE="$core"
+source scripts/openblas-core.sh   # the same core for PyTorch as for clnet
 threads="$(nproc)"
 blas="$(readlink -f /usr/lib/"$(uname -m)"-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $threads cores"

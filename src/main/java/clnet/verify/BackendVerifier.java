@@ -28,11 +28,8 @@ import java.util.function.Consumer;
  * |oracle|. Behind {@code clnet verify} (is this driver computing correctly?) and the
  * differential tests.
  *
- * <p>Tolerances: element-wise arithmetic agrees to a few float32 ulps; exp, log, tanh and
- * atan may differ by the driver's documented ulp bounds; sums (GEMM, softmax, losses,
- * column sums) are taken in another order on the device, and float addition is not
- * associative, so their error grows with the length of the sum: GEMM allows 2e-6 * K
- * absolute. Bitwise equality is not promised, only this.
+ * <p>Tolerances are per kind of op ({@link Tolerance}); bitwise equality is not promised,
+ * only those.
  */
 public final class BackendVerifier {
     /** One comparison: an op on one shape. */
@@ -98,11 +95,11 @@ public final class BackendVerifier {
                 HostTensor cNan = filled(m, n, Float.NaN); // beta = 0 must not read C
                 String op = "gemm_" + (ta ? "t" : "n") + (tb ? "t" : "n");
                 String shape = m + "x" + n + "x" + k;
-                compare(op, shape, 2e-6 * k, 1e-4, new HostTensor[] {a, b, cNan}, 2,
+                compare(op, shape, Tolerance.gemm(k), new HostTensor[] {a, b, cNan}, 2,
                         (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
                 if (m * n <= 64 * 784) {
                     HostTensor c = uniform(m, n);
-                    compare(op + " a=.5 b=.25", shape, 2e-6 * k, 1e-4, new HostTensor[] {a, b, c}, 2,
+                    compare(op + " a=.5 b=.25", shape, Tolerance.gemm(k), new HostTensor[] {a, b, c}, 2,
                             (be, x) -> be.gemm(ta, tb, 0.5f, x[0], x[1], 0.25f, x[2]));
                 }
             }
@@ -114,19 +111,19 @@ public final class BackendVerifier {
             int r = s[0];
             int c = s[1];
             String shape = r + "x" + c;
-            compare("fill", shape, 0, 0, new HostTensor[] {uniform(r, c)}, 0, (be, x) -> be.fill(x[0], 0.375f));
-            compare("copy", shape, 0, 0, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
+            compare("fill", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c)}, 0, (be, x) -> be.fill(x[0], 0.375f));
+            compare("copy", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
                     (be, x) -> be.copy(x[0], x[1]));
-            compare("axpy", shape, 1e-6, 1e-6, new HostTensor[] {uniform(r, c), uniform(r, c)}, 1,
+            compare("axpy", shape, Tolerance.ELEMENTWISE, new HostTensor[] {uniform(r, c), uniform(r, c)}, 1,
                     (be, x) -> be.axpy(-0.7f, x[0], x[1]));
-            compare("addRowVector", shape, 1e-6, 1e-6, new HostTensor[] {uniform(r, c), uniform(1, c)}, 0,
+            compare("addRowVector", shape, Tolerance.ELEMENTWISE, new HostTensor[] {uniform(r, c), uniform(1, c)}, 0,
                     (be, x) -> be.addRowVector(x[0], x[1]));
-            compare("sumRows", shape, 1e-6 * r, 1e-5, new HostTensor[] {uniform(r, c), filled(1, c, Float.NaN)}, 1,
+            compare("sumRows", shape, Tolerance.columnSum(r), new HostTensor[] {uniform(r, c), filled(1, c, Float.NaN)}, 1,
                     (be, x) -> be.sumRows(0.5f, x[0], x[1]));
             int rows = r + 3;
             int[] order = rng.permutation(rows);
             int start = Math.min(2, rows - r);
-            compare("gatherRows", shape, 0, 0, new HostTensor[] {uniform(rows, c), filled(r, c, Float.NaN)}, 1,
+            compare("gatherRows", shape, Tolerance.EXACT, new HostTensor[] {uniform(rows, c), filled(r, c, Float.NaN)}, 1,
                     (be, x) -> {
                         try (Tensor idx = be.alloc(Shape.of(rows, 1), DType.INT32)) {
                             be.upload(order, idx);
@@ -145,10 +142,9 @@ public final class BackendVerifier {
                 int c = s[1];
                 String shape = r + "x" + c;
                 HostTensor z = uniform(r, c, -6f, 6f);
-                double sumTol = f == Activation.SOFTMAX ? 1e-6 * c : 0;
-                compare(f.id() + " forward", shape, 1e-6 + sumTol, 1e-5, new HostTensor[] {z, filled(r, c, Float.NaN)}, 1,
+                compare(f.id() + " forward", shape, Tolerance.activation(f == Activation.SOFTMAX, c), new HostTensor[] {z, filled(r, c, Float.NaN)}, 1,
                         (be, x) -> be.activationForward(f, x[0], x[1]));
-                compare(f.id() + " backward", shape, 1e-6 + sumTol, 1e-5,
+                compare(f.id() + " backward", shape, Tolerance.activation(f == Activation.SOFTMAX, c),
                         new HostTensor[] {z, filled(r, c, 0f), uniform(r, c), filled(r, c, Float.NaN)}, 3,
                         (be, x) -> {
                             be.activationForward(f, x[0], x[1]);
@@ -167,9 +163,9 @@ public final class BackendVerifier {
                 String shape = r + "x" + c;
                 HostTensor p = predictions(loss, r, c);
                 HostTensor y = targets(loss, r, c);
-                compare("lossSum " + loss.id(), shape, 1e-5 * r, 1e-5,
+                compare("lossSum " + loss.id(), shape, Tolerance.lossSum(r),
                         new HostTensor[] {p, y, filled(1, 3, 0.25f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 1));
-                compare("lossGradient " + loss.id(), shape, 1e-6, 1e-4,
+                compare("lossGradient " + loss.id(), shape, Tolerance.LOSS_GRADIENT,
                         new HostTensor[] {p, y, filled(r, c, Float.NaN)}, 2,
                         (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / r, x[2]));
             }
@@ -181,12 +177,12 @@ public final class BackendVerifier {
         badLabels.set(3, 0, 10f);
         badLabels.set(5, 0, -1f);
         HostTensor pBad = predictions(sparseLoss, 7, 10);
-        compare("lossSum bad class index", "7x10", 0, 0, new HostTensor[] {pBad, badLabels, filled(1, 2, 0f)}, 2,
+        compare("lossSum bad class index", "7x10", Tolerance.EXACT, new HostTensor[] {pBad, badLabels, filled(1, 2, 0f)}, 2,
                 (be, x) -> be.lossSum(sparseLoss, x[0], x[1], x[2], 0));
-        compare("lossGradient bad class index", "7x10", 1e-6, 1e-4,
+        compare("lossGradient bad class index", "7x10", Tolerance.LOSS_GRADIENT,
                 new HostTensor[] {pBad, badLabels, filled(7, 10, 0f)}, 2,
                 (be, x) -> be.lossGradient(sparseLoss, x[0], x[1], 1f / 7, x[2]));
-        compare("softmaxCrossEntropyGradient bad class index", "7x10", 1e-7, 1e-5,
+        compare("softmaxCrossEntropyGradient bad class index", "7x10", Tolerance.SOFTMAX_XENT,
                 new HostTensor[] {pBad, badLabels, filled(7, 10, 0f)}, 2,
                 (be, x) -> be.softmaxCrossEntropyGradient(x[0], x[1], true, 1f / 7, x[2]));
         for (boolean sparse : new boolean[] {false, true}) {
@@ -194,7 +190,7 @@ public final class BackendVerifier {
             for (int[] s : shapes) {
                 int r = s[0];
                 int c = s[1];
-                compare("softmaxCrossEntropyGradient" + (sparse ? " sparse" : ""), r + "x" + c, 1e-7, 1e-5,
+                compare("softmaxCrossEntropyGradient" + (sparse ? " sparse" : ""), r + "x" + c, Tolerance.SOFTMAX_XENT,
                         new HostTensor[] {predictions(loss, r, c), targets(loss, r, c), filled(r, c, Float.NaN)}, 2,
                         (be, x) -> be.softmaxCrossEntropyGradient(x[0], x[1], sparse, 1f / r, x[2]));
             }
@@ -208,7 +204,7 @@ public final class BackendVerifier {
             for (int[] s : shapes) {
                 int r = s[0];
                 int c = s[1];
-                compare("countCorrect " + acc.name().toLowerCase(Locale.ROOT), r + "x" + c, 1e-5 * r, 1e-6,
+                compare("countCorrect " + acc.name().toLowerCase(Locale.ROOT), r + "x" + c, Tolerance.count(r),
                         new HostTensor[] {predictions(like, r, c), targets(like, r, c), filled(1, 4, 1f)}, 2,
                         (be, x) -> be.countCorrect(acc, x[0], x[1], x[2], 2));
             }
@@ -224,17 +220,17 @@ public final class BackendVerifier {
             HostTensor g = uniform(r, c);
             HostTensor v = uniform(r, c, 0f, 0.1f);
             HostTensor m = uniform(r, c, -0.1f, 0.1f);
-            compare("sgdStep", shape, 1e-6, 1e-6, new HostTensor[] {w, g}, 0,
+            compare("sgdStep", shape, Tolerance.ELEMENTWISE, new HostTensor[] {w, g}, 0,
                     (be, x) -> be.sgdStep(x[0], x[1], null, 0.1f, 0f, false));
             for (boolean nesterov : new boolean[] {false, true}) {
-                compare("sgdStep momentum" + (nesterov ? " nesterov" : ""), shape, 1e-6, 1e-5,
+                compare("sgdStep momentum" + (nesterov ? " nesterov" : ""), shape, Tolerance.OPTIMIZER,
                         new HostTensor[] {w, g, m}, 0, (be, x) -> be.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, nesterov));
             }
-            compare("rmspropStep", shape, 1e-6, 1e-5, new HostTensor[] {w, g, v}, 0,
+            compare("rmspropStep", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v}, 0,
                     (be, x) -> be.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f));
-            compare("rmspropStep momentum", shape, 1e-6, 1e-5, new HostTensor[] {w, g, v, m}, 0,
+            compare("rmspropStep momentum", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v, m}, 0,
                     (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
-            compare("adamStep", shape, 1e-6, 1e-5, new HostTensor[] {w, g, m, v}, 0,
+            compare("adamStep", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m, v}, 0,
                     (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
         }
     }
@@ -257,39 +253,38 @@ public final class BackendVerifier {
             String op = "gemm_" + (ta ? "t" : "n") + (tb ? "t" : "n");
             HostTensor a = uniform(ta ? k : r, ta ? r : k);
             HostTensor b = uniform(tb ? c : k, tb ? k : c);
-            compare(op + " special A", shape, 2e-6 * k, 1e-4, new HostTensor[] {special(a), b, filled(r, c, 0f)}, 2,
+            compare(op + " special A", shape, Tolerance.gemm(k), new HostTensor[] {special(a), b, filled(r, c, 0f)}, 2,
                     (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
-            compare(op + " special B", shape, 2e-6 * k, 1e-4, new HostTensor[] {a, special(b), filled(r, c, 0f)}, 2,
+            compare(op + " special B", shape, Tolerance.gemm(k), new HostTensor[] {a, special(b), filled(r, c, 0f)}, 2,
                     (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
-            compare(op + " special C b=.5", shape, 2e-6 * k, 1e-4, new HostTensor[] {a, b, special(uniform(r, c))},
+            compare(op + " special C b=.5", shape, Tolerance.gemm(k), new HostTensor[] {a, b, special(uniform(r, c))},
                     2, (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0.5f, x[2]));
         }
-        compare("copy special", shape, 0, 0, new HostTensor[] {special(uniform(r, c)), filled(r, c, 0f)}, 1,
+        compare("copy special", shape, Tolerance.EXACT, new HostTensor[] {special(uniform(r, c)), filled(r, c, 0f)}, 1,
                 (be, x) -> be.copy(x[0], x[1]));
-        compare("axpy special x", shape, 1e-6, 1e-6, new HostTensor[] {special(uniform(r, c)), uniform(r, c)}, 1,
+        compare("axpy special x", shape, Tolerance.ELEMENTWISE, new HostTensor[] {special(uniform(r, c)), uniform(r, c)}, 1,
                 (be, x) -> be.axpy(-0.7f, x[0], x[1]));
-        compare("axpy special y", shape, 1e-6, 1e-6, new HostTensor[] {uniform(r, c), special(uniform(r, c))}, 1,
+        compare("axpy special y", shape, Tolerance.ELEMENTWISE, new HostTensor[] {uniform(r, c), special(uniform(r, c))}, 1,
                 (be, x) -> be.axpy(-0.7f, x[0], x[1]));
-        compare("addRowVector special", shape, 1e-6, 1e-6,
+        compare("addRowVector special", shape, Tolerance.ELEMENTWISE,
                 new HostTensor[] {special(uniform(r, c)), special(uniform(1, c))}, 0, (be, x) -> be.addRowVector(x[0], x[1]));
         int[] badOrder = {2, -1, 0, r + 5, 1, 3, 4};
-        compare("gatherRows bad index", shape, 0, 0, new HostTensor[] {uniform(r, c), filled(r, c, 0f)}, 1,
+        compare("gatherRows bad index", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, 0f)}, 1,
                 (be, x) -> {
                     try (Tensor idx = be.alloc(Shape.of(badOrder.length, 1), DType.INT32)) {
                         be.upload(badOrder, idx);
                         be.gatherRows(x[0], idx, 0, x[1]);
                     }
                 });
-        compare("sumRows special", shape, 1e-6 * r, 1e-5, new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
+        compare("sumRows special", shape, Tolerance.columnSum(r), new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
                 1, (be, x) -> be.sumRows(0.5f, x[0], x[1]));
         List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,
                 Activation.LEAKY_RELU, Activation.ARCTAN, Activation.SOFTMAX);
         for (Activation f : all) {
-            double sumTol = f == Activation.SOFTMAX ? 1e-6 * c : 0;
             HostTensor z = special(uniform(r, c, -6f, 6f));
-            compare(f.id() + " forward special", shape, 1e-6 + sumTol, 1e-5, new HostTensor[] {z, filled(r, c, 0f)},
+            compare(f.id() + " forward special", shape, Tolerance.activation(f == Activation.SOFTMAX, c), new HostTensor[] {z, filled(r, c, 0f)},
                     1, (be, x) -> be.activationForward(f, x[0], x[1]));
-            compare(f.id() + " backward special", shape, 1e-6 + sumTol, 1e-5,
+            compare(f.id() + " backward special", shape, Tolerance.activation(f == Activation.SOFTMAX, c),
                     new HostTensor[] {z, filled(r, c, 0f), special(uniform(r, c)), filled(r, c, 0f)}, 3,
                     (be, x) -> {
                         be.activationForward(f, x[0], x[1]);
@@ -302,24 +297,24 @@ public final class BackendVerifier {
         for (Loss loss : Loss.values()) {
             HostTensor p = special(predictions(loss, lr, lc));
             HostTensor y = targets(loss, lr, lc);
-            compare("lossSum special p " + loss.id(), lshape, 1e-5 * lr, 1e-5,
+            compare("lossSum special p " + loss.id(), lshape, Tolerance.lossSum(lr),
                     new HostTensor[] {p, y, filled(1, 2, 0f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 0));
-            compare("lossGradient special p " + loss.id(), lshape, 1e-6, 1e-4,
+            compare("lossGradient special p " + loss.id(), lshape, Tolerance.LOSS_GRADIENT,
                     new HostTensor[] {p, y, filled(lr, lc, 0f)}, 2,
                     (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / lr, x[2]));
             if (loss != Loss.SPARSE_CATEGORICAL_CROSSENTROPY) { // class indices: see "bad class index"
                 HostTensor ys = special(y);
                 HostTensor clean = predictions(loss, lr, lc);
-                compare("lossSum special y " + loss.id(), lshape, 1e-5 * lr, 1e-5,
+                compare("lossSum special y " + loss.id(), lshape, Tolerance.lossSum(lr),
                         new HostTensor[] {clean, ys, filled(1, 2, 0f)}, 2, (be, x) -> be.lossSum(loss, x[0], x[1], x[2], 0));
-                compare("lossGradient special y " + loss.id(), lshape, 1e-6, 1e-4,
+                compare("lossGradient special y " + loss.id(), lshape, Tolerance.LOSS_GRADIENT,
                         new HostTensor[] {clean, ys, filled(lr, lc, 0f)}, 2,
                         (be, x) -> be.lossGradient(loss, x[0], x[1], 1f / lr, x[2]));
             }
         }
         for (boolean sparse : new boolean[] {false, true}) {
             Loss loss = sparse ? Loss.SPARSE_CATEGORICAL_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
-            compare("softmaxCrossEntropyGradient special" + (sparse ? " sparse" : ""), lshape, 1e-7, 1e-5,
+            compare("softmaxCrossEntropyGradient special" + (sparse ? " sparse" : ""), lshape, Tolerance.SOFTMAX_XENT,
                     new HostTensor[] {special(predictions(loss, lr, lc)), targets(loss, lr, lc), filled(lr, lc, 0f)}, 2,
                     (be, x) -> be.softmaxCrossEntropyGradient(x[0], x[1], sparse, 1f / lr, x[2]));
         }
@@ -329,7 +324,7 @@ public final class BackendVerifier {
                 case SPARSE_CATEGORICAL -> Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
                 case BINARY -> Loss.BINARY_CROSSENTROPY;
             };
-            compare("countCorrect special " + acc.name().toLowerCase(Locale.ROOT), lshape, 1e-5 * lr, 1e-6,
+            compare("countCorrect special " + acc.name().toLowerCase(Locale.ROOT), lshape, Tolerance.count(lr),
                     new HostTensor[] {special(predictions(like, lr, lc)), targets(like, lr, lc), filled(1, 2, 0f)}, 2,
                     (be, x) -> be.countCorrect(acc, x[0], x[1], x[2], 0));
         }
@@ -337,13 +332,13 @@ public final class BackendVerifier {
         HostTensor g = special(uniform(r, c));
         HostTensor v = uniform(r, c, 0f, 0.1f);
         HostTensor m = uniform(r, c, -0.1f, 0.1f);
-        compare("sgdStep special g", shape, 1e-6, 1e-5, new HostTensor[] {w, g, m}, 0,
+        compare("sgdStep special g", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m}, 0,
                 (be, x) -> be.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, true));
-        compare("rmspropStep special g", shape, 1e-6, 1e-5, new HostTensor[] {w, g, v, m}, 0,
+        compare("rmspropStep special g", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v, m}, 0,
                 (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
-        compare("adamStep special g", shape, 1e-6, 1e-5, new HostTensor[] {w, g, m, v}, 0,
+        compare("adamStep special g", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m, v}, 0,
                 (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
-        compare("adamStep special w", shape, 1e-6, 1e-5, new HostTensor[] {special(w), uniform(r, c), m, v}, 0,
+        compare("adamStep special w", shape, Tolerance.OPTIMIZER, new HostTensor[] {special(w), uniform(r, c), m, v}, 0,
                 (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
     }
 
@@ -379,7 +374,7 @@ public final class BackendVerifier {
             for (int i = 0; i < a.size(); i++) {
                 record(compareArrays("training step " + pair[0].id() + " " + names[i], a.get(i).shape().toString()
                         .replace(", ", "x").replace("(", "").replace(")", ""), a.get(i).data(), b.get(i).data(),
-                        1e-5, 1e-4));
+                        Tolerance.TRAINING_STEP.abs(), Tolerance.TRAINING_STEP.rel()));
             }
         }
     }
@@ -473,6 +468,10 @@ public final class BackendVerifier {
      * Uploads {@code inputs} to both backends, runs {@code op} on each, and compares
      * tensor {@code result} afterwards.
      */
+    private void compare(String op, String shape, Tolerance t, HostTensor[] inputs, int result, Op body) {
+        compare(op, shape, t.abs(), t.rel(), inputs, result, body);
+    }
+
     private void compare(String op, String shape, double atol, double rtol, HostTensor[] inputs, int result, Op body) {
         float[] expected;
         float[] actual;

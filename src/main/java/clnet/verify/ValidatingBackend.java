@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <p>Every tensor is a pair, one in each backend. After an op, each tensor it wrote is
  * read back from both and compared element by element (|device - cpu| <= atol + rtol *
- * |cpu|, NaN where NaN is due; the tolerances of {@link BackendVerifier}); then the
+ * |cpu|, NaN where NaN is due; the op's {@link Tolerance}); then the
  * device's values are copied into the CPU twin, so that every op is checked on identical
  * inputs and rounding differences never add up into a false alarm. This costs a download
  * per op: a validating run is many times slower than a plain one.
@@ -141,28 +141,28 @@ public final class ValidatingBackend extends Backend {
     protected void doFill(Tensor t, float value) {
         device.fill(dev(t), value);
         reference.fill(cpu(t), value);
-        check("fill", 0, 0, t);
+        check("fill", Tolerance.EXACT, t);
     }
 
     @Override
     protected void doCopy(Tensor src, Tensor dst) {
         device.copy(dev(src), dev(dst));
         reference.copy(cpu(src), cpu(dst));
-        check("copy", 0, 0, dst, src);
+        check("copy", Tolerance.EXACT, dst, src);
     }
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
         device.axpy(alpha, dev(x), dev(y));
         reference.axpy(alpha, cpu(x), cpu(y));
-        check("axpy", 1e-6, 1e-6, y, x);
+        check("axpy", Tolerance.ELEMENTWISE, y, x);
     }
 
     @Override
     protected void doGatherRows(Tensor src, Tensor indices, int start, Tensor dst) {
         device.gatherRows(dev(src), dev(indices), start, dev(dst));
         reference.gatherRows(cpu(src), cpu(indices), start, cpu(dst));
-        check("gatherRows", 0, 0, dst, src);
+        check("gatherRows", Tolerance.EXACT, dst, src);
     }
 
     @Override
@@ -172,58 +172,57 @@ public final class ValidatingBackend extends Backend {
         reference.gemm(transA, transB, alpha, cpu(a), cpu(b), beta, cpu(c));
         // BackendVerifier's 2e-6 * K assumes products of order one; scale it by the inputs
         double scale = Math.max(1, Math.abs(alpha) * maxAbs(a) * maxAbs(b));
-        check("gemm " + (transA ? "T" : "N") + (transB ? "T" : "N"), 2e-6 * s.k() * scale, 1e-4, c, a, b);
+        check("gemm " + (transA ? "T" : "N") + (transB ? "T" : "N"), Tolerance.gemm(s.k()).scaled(scale), c, a, b);
     }
 
     @Override
     protected void doAddRowVector(Tensor z, Tensor bias) {
         device.addRowVector(dev(z), dev(bias));
         reference.addRowVector(cpu(z), cpu(bias));
-        check("addRowVector", 1e-6, 1e-6, z, bias);
+        check("addRowVector", Tolerance.ELEMENTWISE, z, bias);
     }
 
     @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         device.sumRows(alpha, dev(x), dev(out));
         reference.sumRows(alpha, cpu(x), cpu(out));
-        check("sumRows", 1e-6 * x.rows() * Math.max(1, maxAbs(x)), 1e-5, out, x);
+        check("sumRows", Tolerance.columnSum(x.rows()).scaled(Math.max(1, maxAbs(x))), out, x);
     }
 
     @Override
     protected void doActivationForward(Activation f, Tensor z, Tensor a) {
         device.activationForward(f, dev(z), dev(a));
         reference.activationForward(f, cpu(z), cpu(a));
-        double sumTol = f.kind() == Activation.Kind.SOFTMAX ? 1e-6 * z.cols() : 0;
-        check("activationForward " + f.id(), 1e-6 + sumTol, 1e-5, a, z);
+        check("activationForward " + f.id(), Tolerance.activation(f.kind() == Activation.Kind.SOFTMAX, z.cols()), a, z);
     }
 
     @Override
     protected void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
         device.activationBackward(f, dev(z), dev(a), dev(dA), dev(dZ));
         reference.activationBackward(f, cpu(z), cpu(a), cpu(dA), cpu(dZ));
-        double sumTol = f.kind() == Activation.Kind.SOFTMAX ? 1e-6 * z.cols() : 0;
-        check("activationBackward " + f.id(), 1e-6 + sumTol, 1e-5, dZ, z, dA);
+        check("activationBackward " + f.id(), Tolerance.activation(f.kind() == Activation.Kind.SOFTMAX, z.cols()), dZ,
+                z, dA);
     }
 
     @Override
     protected void doLossSum(Loss loss, Tensor p, Tensor y, Tensor acc, int slot) {
         device.lossSum(loss, dev(p), dev(y), dev(acc), slot);
         reference.lossSum(loss, cpu(p), cpu(y), cpu(acc), slot);
-        check("lossSum " + loss.id(), 1e-5 * p.rows(), 1e-5, acc, p, y);
+        check("lossSum " + loss.id(), Tolerance.lossSum(p.rows()), acc, p, y);
     }
 
     @Override
     protected void doLossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
         device.lossGradient(loss, dev(p), dev(y), scale, dev(dP));
         reference.lossGradient(loss, cpu(p), cpu(y), scale, cpu(dP));
-        check("lossGradient " + loss.id(), 1e-6, 1e-4, dP, p, y);
+        check("lossGradient " + loss.id(), Tolerance.LOSS_GRADIENT, dP, p, y);
     }
 
     @Override
     protected void doSoftmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ) {
         device.softmaxCrossEntropyGradient(dev(p), dev(y), sparse, scale, dev(dZ));
         reference.softmaxCrossEntropyGradient(cpu(p), cpu(y), sparse, scale, cpu(dZ));
-        check("softmaxCrossEntropyGradient", 1e-7, 1e-5, dZ, p, y);
+        check("softmaxCrossEntropyGradient", Tolerance.SOFTMAX_XENT, dZ, p, y);
     }
 
     @Override
@@ -231,14 +230,14 @@ public final class ValidatingBackend extends Backend {
         device.countCorrect(accuracy, dev(p), dev(y), dev(acc), slot);
         reference.countCorrect(accuracy, cpu(p), cpu(y), cpu(acc), slot);
         // a prediction within rounding of a tie may be counted either way: allow one sample
-        check("countCorrect " + accuracy.name().toLowerCase(Locale.ROOT), 1.0001, 0, acc, p, y);
+        check("countCorrect " + accuracy.name().toLowerCase(Locale.ROOT), new Tolerance(1.0001, 0), acc, p, y);
     }
 
     @Override
     protected void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
         device.sgdStep(dev(w), dev(g), v == null ? null : dev(v), lr, momentum, nesterov);
         reference.sgdStep(cpu(w), cpu(g), v == null ? null : cpu(v), lr, momentum, nesterov);
-        check("sgdStep", 1e-6, 1e-5, w, v);
+        check("sgdStep", Tolerance.OPTIMIZER, w, v);
     }
 
     @Override
@@ -246,7 +245,7 @@ public final class ValidatingBackend extends Backend {
                                  float eps) {
         device.rmspropStep(dev(w), dev(g), dev(v), mom == null ? null : dev(mom), lr, rho, momentum, eps);
         reference.rmspropStep(cpu(w), cpu(g), cpu(v), mom == null ? null : cpu(mom), lr, rho, momentum, eps);
-        check("rmspropStep", 1e-6, 1e-5, w, v, mom);
+        check("rmspropStep", Tolerance.OPTIMIZER, w, v, mom);
     }
 
     @Override
@@ -254,7 +253,7 @@ public final class ValidatingBackend extends Backend {
                               float eps) {
         device.adamStep(dev(w), dev(g), dev(m), dev(v), alpha, beta1, beta2, eps);
         reference.adamStep(cpu(w), cpu(g), cpu(m), cpu(v), alpha, beta1, beta2, eps);
-        check("adamStep", 1e-6, 1e-5, w, m, v);
+        check("adamStep", Tolerance.OPTIMIZER, w, m, v);
     }
 
     // ---------------------------------------------------------------- comparing
@@ -264,7 +263,7 @@ public final class ValidatingBackend extends Backend {
      * {@code operands} that is FLOAT32 (inputs compare equal: they were synchronized
      * before), then copies the device's values into the CPU twins.
      */
-    private void check(String op, double atol, double rtol, Tensor written, Tensor... operands) {
+    private void check(String op, Tolerance tolerance, Tensor written, Tensor... operands) {
         int launch = launches.merge(op, 1, Integer::sum);
         StringBuilder shapes = new StringBuilder(written.shape().toString());
         for (Tensor t : operands) {
@@ -272,18 +271,19 @@ public final class ValidatingBackend extends Backend {
                 shapes.append(", ").append(t.shape());
             }
         }
-        compareAndSync(op, launch, shapes, atol, rtol, written);
+        compareAndSync(op, launch, shapes, tolerance, written);
         for (Tensor t : operands) {
             if (t != null && t.dtype() == DType.FLOAT32) {
-                compareAndSync(op, launch, shapes, atol, rtol, t);
+                compareAndSync(op, launch, shapes, tolerance, t);
             }
         }
     }
 
-    private void compareAndSync(String op, int launch, CharSequence shapes, double atol, double rtol, Tensor t) {
+    private void compareAndSync(String op, int launch, CharSequence shapes, Tolerance tolerance, Tensor t) {
         float[] onDevice = device.download(dev(t)).data();
         float[] onCpu = reference.download(cpu(t)).data();
-        BackendVerifier.Check c = BackendVerifier.compareArrays(op, "", onCpu, onDevice, atol, rtol);
+        BackendVerifier.Check c = BackendVerifier.compareArrays(op, "", onCpu, onDevice, tolerance.abs(),
+                tolerance.rel());
         if (!c.passed()) {
             throw new MismatchException(String.format(Locale.ROOT,
                     "--validate: %s on %s differs from the CPU reference at launch %d of that op (tensors %s): %s;"
