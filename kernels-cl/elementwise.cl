@@ -62,3 +62,38 @@ __kernel void transpose(__global const float* src, __global float* dst, const in
         for (int r = r0; r < r1; r++) dst[j * rows + r] = src[r * cols + j];
     }
 }
+
+// Philox4x32-10 (Salmon et al., SC 2011): ten rounds on a 4-word counter under a 2-word key.
+// The Java twin is clnet.tensor.Philox; both give Random123's known answers.
+inline uint4 philox(uint4 c, uint2 k) {
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) {
+            k.x += 0x9E3779B9u;
+            k.y += 0xBB67AE85u;
+        }
+        const uint hi0 = mul_hi(0xD2511F53u, c.x);
+        const uint lo0 = 0xD2511F53u * c.x;
+        const uint hi1 = mul_hi(0xCD9E8D57u, c.z);
+        const uint lo1 = 0xCD9E8D57u * c.z;
+        c = (uint4) (hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+    }
+    return c;
+}
+
+// Inverted dropout: y = x * scale where the element's uniform is >= rate, else 0 (a select:
+// a dropped NaN is 0). Element i takes word i % 4 of Philox block i / 4 of (seed, stream);
+// a uniform is a word's top 24 bits times 2^-24, exact in float, so the comparison is the
+// CPU backend's. One work-item per block of four; global size ceil(n / 4).
+__kernel void dropout(__global const float* x, __global float* y, const int n, const float rate, const float scale,
+                      const int seed_lo, const int seed_hi, const int stream_lo, const int stream_hi) {
+    const int block = get_global_id(0);
+    if (4 * block >= n) return;
+    const uint4 r = philox((uint4) ((uint) block, 0u, (uint) stream_lo, (uint) stream_hi),
+                           (uint2) ((uint) seed_lo, (uint) seed_hi));
+    const int i = 4 * block;
+    // written out, not looped over an array: PoCL keeps such arrays in memory
+    y[i] = (float) (r.x >> 8) * 0x1.0p-24f >= rate ? x[i] * scale : 0.0f;
+    if (i + 1 < n) y[i + 1] = (float) (r.y >> 8) * 0x1.0p-24f >= rate ? x[i + 1] * scale : 0.0f;
+    if (i + 2 < n) y[i + 2] = (float) (r.z >> 8) * 0x1.0p-24f >= rate ? x[i + 2] * scale : 0.0f;
+    if (i + 3 < n) y[i + 3] = (float) (r.w >> 8) * 0x1.0p-24f >= rate ? x[i + 3] * scale : 0.0f;
+}

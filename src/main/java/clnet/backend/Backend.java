@@ -180,6 +180,26 @@ public abstract class Backend implements AutoCloseable {
         doGatherRows(src, indices, start, dst);
     }
 
+    /**
+     * Inverted dropout, as Keras's: y[i] = x[i] / (1 - rate) where the element is kept, 0
+     * where it is dropped. Element i is dropped when word i % 4 of Philox block i / 4 of
+     * (seed, stream) is below rate ({@link clnet.tensor.Philox#uniforms}): a pure function of
+     * (seed, stream, i), so every backend draws the same
+     * mask bit for bit, and the backward pass is the same op with the same seed and stream on
+     * dL/dy. A dropped element is 0 even when x is NaN (a select, not a product).
+     */
+    public final synchronized void dropout(Tensor x, Tensor y, float rate, long seed, long stream) {
+        open("dropout");
+        opsRun++;
+        operand("dropout", "x", x, DType.FLOAT32);
+        operand("dropout", "y", y, DType.FLOAT32);
+        sameShape("dropout", x, y);
+        if (!(rate >= 0f && rate < 1f)) {
+            throw new IllegalArgumentException("dropout: rate must be in [0, 1), got " + rate);
+        }
+        doDropout(x, y, rate, 1f / (1f - rate), seed, stream);
+    }
+
     // ---------------------------------------------------------------- linear algebra
 
     /** The sizes of C = op(A) op(B): C is m x n, and the product sums over k. */
@@ -451,6 +471,9 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doAxpy(float alpha, Tensor x, Tensor y);
 
     protected abstract void doGatherRows(Tensor src, Tensor indices, int start, Tensor dst);
+
+    /** {@code scale} is 1 / (1 - rate), computed once in float32 by the front for every backend. */
+    protected abstract void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream);
 
     /** Called only with m and n positive. */
     protected abstract void doGemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta,

@@ -5,6 +5,7 @@ import clnet.data.Mnist;
 import clnet.data.MnistData;
 import clnet.io.ModelFile;
 import clnet.nn.Dense;
+import clnet.nn.Dropout;
 import clnet.nn.Initializer;
 import clnet.nn.Sequential;
 import clnet.ops.Activation;
@@ -106,6 +107,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-save", description = "Do not save the model.")
     boolean noSave;
 
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "RATE",
+            description = "Dropout rate after each hidden layer, as Keras's Dropout(RATE); 0 for none (default:"
+                    + " ${DEFAULT-VALUE}).")
+    double dropout;
+
     @CommandLine.Mixin
     PlaygroundOptions playground;
 
@@ -131,6 +137,7 @@ final class TrainCommand implements Callable<Integer> {
         require(epochs >= 1, "--epochs must be at least 1");
         require(batchSize >= 1, "--batch-size must be at least 1");
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
+        require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)");
         for (int width : layers) {
             require(width >= 1, "--layers widths must be positive: " + layers);
         }
@@ -171,6 +178,9 @@ final class TrainCommand implements Callable<Integer> {
             for (int width : layers) {
                 Dense d = new Dense(width, hidden).kernelInitializer(init);
                 model.add(model.layers().isEmpty() ? d.inputShape(inputs) : d);
+                if (dropout > 0) {
+                    model.add(new Dropout(dropout));
+                }
             }
             Dense last = new Dense(classes, output).kernelInitializer(init);
             model.add(model.layers().isEmpty() ? last.inputShape(inputs) : last);

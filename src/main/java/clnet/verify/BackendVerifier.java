@@ -120,6 +120,9 @@ public final class BackendVerifier {
                     (be, x) -> be.addRowVector(x[0], x[1]));
             compare("sumRows", shape, Tolerance.columnSum(r), new HostTensor[] {uniform(r, c), filled(1, c, Float.NaN)}, 1,
                     (be, x) -> be.sumRows(0.5f, x[0], x[1]));
+            // the same mask bit for bit: a counter-based generator, not a stream
+            compare("dropout 0.3", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
+                    (be, x) -> be.dropout(x[0], x[1], 0.3f, 0x5EED_0000_1234L + r, 77L * c));
             int rows = r + 3;
             int[] order = rng.permutation(rows);
             int start = Math.min(2, rows - r);
@@ -268,6 +271,8 @@ public final class BackendVerifier {
                 (be, x) -> be.axpy(-0.7f, x[0], x[1]));
         compare("addRowVector special", shape, Tolerance.ELEMENTWISE,
                 new HostTensor[] {special(uniform(r, c)), special(uniform(1, c))}, 0, (be, x) -> be.addRowVector(x[0], x[1]));
+        compare("dropout special", shape, Tolerance.EXACT, new HostTensor[] {special(uniform(r, c)), filled(r, c, 0f)}, 1,
+                (be, x) -> be.dropout(x[0], x[1], 0.5f, 42L, 1L << 40));
         int[] badOrder = {2, -1, 0, r + 5, 1, 3, 4};
         compare("gatherRows bad index", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, 0f)}, 1,
                 (be, x) -> {

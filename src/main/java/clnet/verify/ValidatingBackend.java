@@ -166,6 +166,13 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream) {
+        device.dropout(dev(x), dev(y), rate, seed, stream);
+        reference.dropout(cpu(x), cpu(y), rate, seed, stream);
+        check("dropout", Tolerance.EXACT, y, x); // the same mask, bit for bit
+    }
+
+    @Override
     protected void doGemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c,
                           GemmShape s) {
         device.gemm(transA, transB, alpha, dev(a), dev(b), beta, dev(c));

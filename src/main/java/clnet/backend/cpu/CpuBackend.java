@@ -7,6 +7,7 @@ import clnet.ops.Accuracy;
 import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
+import clnet.tensor.Philox;
 import clnet.tensor.Shape;
 import dev.ludovic.netlib.blas.BLAS;
 import org.ejml.data.FMatrixRMaj;
@@ -147,6 +148,23 @@ public class CpuBackend extends Backend {
                     java.util.Arrays.fill(d.data(), r * cols, (r + 1) * cols, Float.NaN); // as the kernel does
                 } else {
                     System.arraycopy(s.data(), from * cols, d.data(), r * cols, cols);
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream) {
+        float[] xs = cpu(x).data();
+        float[] ys = cpu(y).data();
+        int n = x.size();
+        // element i takes word i % 4 of Philox block i / 4: one generator call per four elements
+        Parallel.forRange((n + 3) / 4, 64, (b0, b1) -> {
+            float[] u = new float[4];
+            for (int block = b0; block < b1; block++) {
+                Philox.uniforms(seed, stream, block, u);
+                for (int j = 0, i = 4 * block; j < 4 && i < n; j++, i++) {
+                    ys[i] = u[j] >= rate ? xs[i] * scale : 0f;
                 }
             }
         });

@@ -249,6 +249,13 @@ public final class OpenClBackend extends Backend {
                 floats(dst), dst.rows(), dst.cols());
     }
 
+    @Override
+    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream) {
+        elementwise("dropout", (x.size() + 3) / 4, floats(x), floats(y), x.size(), rate, scale, (int) seed,
+                (int) (seed >>> 32),
+                (int) stream, (int) (stream >>> 32));
+    }
+
     // ---------------------------------------------------------------- linear algebra
 
     @Override

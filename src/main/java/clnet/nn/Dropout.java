@@ -1,0 +1,173 @@
+package clnet.nn;
+
+import clnet.backend.Backend;
+import clnet.backend.Parameter;
+import clnet.backend.Tensor;
+import clnet.tensor.Rng;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keras's {@code Dropout(rate)}: in training, each element is dropped with probability
+ * {@code rate} and the survivors are scaled by 1 / (1 - rate) (inverted dropout), so that
+ * nothing changes at inference, where the layer passes its input through untouched.
+ *
+ * <p>The mask of a training step is a pure function of (the layer's key, the step, the
+ * element) through Philox4x32-10 ({@link Backend#dropout}): both backends draw the same mask
+ * bit for bit, the backward pass redraws it instead of storing it, and a run is reproducible
+ * from its seed. The key comes from the model's seed like the weights; the step counts the
+ * layer's training forward passes.
+ */
+public final class Dropout extends Layer {
+    private final float rate;
+    private int features;
+    private Backend backend;
+    private long key;
+    private long step;
+    private boolean built;
+    private int capacity;
+    private Tensor outBuf;
+    private Tensor gradBuf;
+    /** The stream of the last training forward pass, for its backward pass; -1 after an inference pass. */
+    private long lastStream = -1;
+    private int lastRows;
+
+    public Dropout(double rate) {
+        if (!(rate >= 0 && rate < 1)) {
+            throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate);
+        }
+        this.rate = (float) rate;
+    }
+
+    public float rate() {
+        return rate;
+    }
+
+    /** Training forward passes so far: the next one draws the mask of stream {@code step()}. */
+    public long step() {
+        return step;
+    }
+
+    @Override
+    public String type() {
+        return "Dropout";
+    }
+
+    @Override
+    public int declaredInputFeatures() {
+        return 0;
+    }
+
+    @Override
+    void configure(int inputFeatures) {
+        this.features = inputFeatures;
+    }
+
+    @Override
+    public int inputFeatures() {
+        return features;
+    }
+
+    @Override
+    public int outputFeatures() {
+        return features;
+    }
+
+    @Override
+    public long paramCount() {
+        return 0;
+    }
+
+    @Override
+    void build(Backend backend, Rng rng) {
+        close();
+        this.backend = backend;
+        this.key = rng.nextLong();
+        this.step = 0;
+        this.built = true;
+    }
+
+    @Override
+    public boolean isBuilt() {
+        return built;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (!training || rate == 0f) {
+            lastStream = -1;
+            return x; // Keras: nothing is dropped in evaluate and predict
+        }
+        ensureCapacity(x.rows());
+        Tensor y = outBuf.firstRows(x.rows());
+        lastStream = step++;
+        lastRows = x.rows();
+        backend.dropout(x, y, rate, key, lastStream);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dOutput, boolean needInputGradient) {
+        if (!needInputGradient) {
+            return null;
+        }
+        if (lastStream < 0) {
+            return dOutput; // the last pass dropped nothing
+        }
+        Tensor dx = gradBuf.firstRows(lastRows);
+        backend.dropout(dOutput, dx, rate, key, lastStream); // the same mask and scale
+        return dx;
+    }
+
+    private void ensureCapacity(int rows) {
+        if (rows <= capacity) {
+            return;
+        }
+        freeBuffers();
+        outBuf = backend.alloc(rows, features);
+        gradBuf = backend.alloc(rows, features);
+        capacity = rows;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("rate", rate);
+        return c;
+    }
+
+    /** Dropout in model files: {@code rate}. */
+    public static final class Type implements LayerType {
+        @Override
+        public String className() {
+            return "Dropout";
+        }
+
+        @Override
+        public Layer fromConfig(LayerConfig c) {
+            return new Dropout(c.number("rate"));
+        }
+    }
+
+    private void freeBuffers() {
+        for (Tensor t : new Tensor[] {outBuf, gradBuf}) {
+            if (t != null) {
+                t.close();
+            }
+        }
+        outBuf = gradBuf = null;
+        capacity = 0;
+    }
+
+    @Override
+    public void close() {
+        freeBuffers();
+        lastStream = -1;
+    }
+}

@@ -1,0 +1,76 @@
+package clnet.tensor;
+
+/**
+ * Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011), the
+ * counter-based generator of dropout masks: each number is a pure function of a key and a
+ * counter, so the CPU backend and every kernel compute the same mask bit for bit, in any
+ * order, with no state to carry between threads. The kernel twin is {@code philox} in
+ * {@code kernels-cl/elementwise.cl}.
+ */
+public final class Philox {
+    private Philox() {
+    }
+
+    private static final int M0 = 0xD2511F53;
+    private static final int M1 = 0xCD9E8D57;
+    private static final int W0 = 0x9E3779B9;
+    private static final int W1 = 0xBB67AE85;
+
+    /** Ten rounds of Philox4x32 on {@code counter} (4 words) under {@code key} (2 words). */
+    public static int[] philox4x32_10(int[] counter, int[] key) {
+        int c0 = counter[0];
+        int c1 = counter[1];
+        int c2 = counter[2];
+        int c3 = counter[3];
+        int k0 = key[0];
+        int k1 = key[1];
+        for (int round = 0; round < 10; round++) {
+            if (round > 0) {
+                k0 += W0;
+                k1 += W1;
+            }
+            long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+            long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+            int n0 = (int) (p1 >>> 32) ^ c1 ^ k0;
+            int n2 = (int) (p0 >>> 32) ^ c3 ^ k1;
+            c0 = n0;
+            c1 = (int) p1;
+            c2 = n2;
+            c3 = (int) p0;
+        }
+        return new int[] {c0, c1, c2, c3};
+    }
+
+    /**
+     * The four uniform floats in [0, 1) of block {@code block} of stream {@code stream} under
+     * {@code seed}, into {@code out}: element i of a tensor takes word i % 4 of block i / 4.
+     * Each is a word's top 24 bits times 2^-24, exactly representable, so that the kernel
+     * and Java compare it with a rate identically.
+     */
+    public static void uniforms(long seed, long stream, int block, float[] out) {
+        int c0 = block;
+        int c1 = 0;
+        int c2 = (int) stream;
+        int c3 = (int) (stream >>> 32);
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        for (int round = 0; round < 10; round++) { // philox4x32_10, without its arrays
+            if (round > 0) {
+                k0 += W0;
+                k1 += W1;
+            }
+            long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+            long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+            int n0 = (int) (p1 >>> 32) ^ c1 ^ k0;
+            int n2 = (int) (p0 >>> 32) ^ c3 ^ k1;
+            c0 = n0;
+            c1 = (int) p1;
+            c2 = n2;
+            c3 = (int) p0;
+        }
+        out[0] = (c0 >>> 8) * 0x1p-24f;
+        out[1] = (c1 >>> 8) * 0x1p-24f;
+        out[2] = (c2 >>> 8) * 0x1p-24f;
+        out[3] = (c3 >>> 8) * 0x1p-24f;
+    }
+}
