@@ -18,12 +18,26 @@ public final class Philox {
 
     /** Ten rounds of Philox4x32 on {@code counter} (4 words) under {@code key} (2 words). */
     public static int[] philox4x32_10(int[] counter, int[] key) {
-        int c0 = counter[0];
-        int c1 = counter[1];
-        int c2 = counter[2];
-        int c3 = counter[3];
-        int k0 = key[0];
-        int k1 = key[1];
+        int[] out = new int[4];
+        rounds(counter[0], counter[1], counter[2], counter[3], key[0], key[1], out);
+        return out;
+    }
+
+    /**
+     * The four uniform floats in [0, 1) of block {@code block} of stream {@code stream} under
+     * {@code seed}, into {@code out}: element i of a tensor takes word i % 4 of block i / 4.
+     * Each is a word's top 24 bits times 2^-24, exactly representable, so that the kernel
+     * and Java compare it with a rate identically.
+     */
+    public static void uniforms(long seed, long stream, int block, float[] out) {
+        int[] w = new int[4]; // does not escape: the JIT keeps it in registers
+        rounds(block, 0, (int) stream, (int) (stream >>> 32), (int) seed, (int) (seed >>> 32), w);
+        for (int j = 0; j < 4; j++) {
+            out[j] = (w[j] >>> 8) * 0x1p-24f;
+        }
+    }
+
+    private static void rounds(int c0, int c1, int c2, int c3, int k0, int k1, int[] out) {
         for (int round = 0; round < 10; round++) {
             if (round > 0) {
                 k0 += W0;
@@ -38,39 +52,9 @@ public final class Philox {
             c2 = n2;
             c3 = (int) p0;
         }
-        return new int[] {c0, c1, c2, c3};
-    }
-
-    /**
-     * The four uniform floats in [0, 1) of block {@code block} of stream {@code stream} under
-     * {@code seed}, into {@code out}: element i of a tensor takes word i % 4 of block i / 4.
-     * Each is a word's top 24 bits times 2^-24, exactly representable, so that the kernel
-     * and Java compare it with a rate identically.
-     */
-    public static void uniforms(long seed, long stream, int block, float[] out) {
-        int c0 = block;
-        int c1 = 0;
-        int c2 = (int) stream;
-        int c3 = (int) (stream >>> 32);
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
-        for (int round = 0; round < 10; round++) { // philox4x32_10, without its arrays
-            if (round > 0) {
-                k0 += W0;
-                k1 += W1;
-            }
-            long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
-            long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
-            int n0 = (int) (p1 >>> 32) ^ c1 ^ k0;
-            int n2 = (int) (p0 >>> 32) ^ c3 ^ k1;
-            c0 = n0;
-            c1 = (int) p1;
-            c2 = n2;
-            c3 = (int) p0;
-        }
-        out[0] = (c0 >>> 8) * 0x1p-24f;
-        out[1] = (c1 >>> 8) * 0x1p-24f;
-        out[2] = (c2 >>> 8) * 0x1p-24f;
-        out[3] = (c3 >>> 8) * 0x1p-24f;
+        out[0] = c0;
+        out[1] = c1;
+        out[2] = c2;
+        out[3] = c3;
     }
 }
