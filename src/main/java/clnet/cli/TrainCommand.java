@@ -13,11 +13,15 @@ import clnet.ops.Loss;
 import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
 import clnet.train.EvaluationResult;
+import clnet.train.Callback;
+import clnet.train.CsvLogger;
+import clnet.train.EarlyStopping;
 import clnet.train.FitOptions;
 import clnet.train.History;
 import clnet.verify.ValidatingBackend;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -112,6 +116,15 @@ final class TrainCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     double dropout;
 
+    @Option(names = "--early-stopping", paramLabel = "MONITOR:PATIENCE",
+            description = "Stop when MONITOR (val_loss, val_accuracy, loss, accuracy) has not improved for PATIENCE"
+                    + " epochs, and restore the best epoch's weights (Keras's EarlyStopping).")
+    String earlyStopping;
+
+    @Option(names = "--csv-log", paramLabel = "PATH", description = "Write each epoch's metrics to a CSV file as training"
+            + " goes (Keras's CSVLogger).")
+    Path csvLog;
+
     @CommandLine.Mixin
     PlaygroundOptions playground;
 
@@ -138,6 +151,29 @@ final class TrainCommand implements Callable<Integer> {
         require(batchSize >= 1, "--batch-size must be at least 1");
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
         require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)");
+        List<Callback> callbacks = new ArrayList<>();
+        if (earlyStopping != null) {
+            String[] parts = earlyStopping.split(":");
+            String monitor = parts[0].trim();
+            require(parts.length == 2 && List.of("loss", "accuracy", "val_loss", "val_accuracy").contains(monitor),
+                    "--early-stopping must be MONITOR:PATIENCE with MONITOR one of loss, accuracy, val_loss,"
+                            + " val_accuracy, got '" + earlyStopping + "'");
+            int patience = parse(() -> {
+                try {
+                    int p = Integer.parseInt(parts[1].trim());
+                    if (p < 0) {
+                        throw new IllegalArgumentException("patience must not be negative, got " + p);
+                    }
+                    return p;
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("patience '" + parts[1] + "' is not a whole number");
+                }
+            }, "--early-stopping");
+            callbacks.add(new EarlyStopping(monitor, patience, 0, true));
+        }
+        if (csvLog != null) {
+            callbacks.add(new CsvLogger(csvLog));
+        }
         for (int width : layers) {
             require(width >= 1, "--layers widths must be positive: " + layers);
         }
@@ -187,7 +223,8 @@ final class TrainCommand implements Callable<Integer> {
             model.compile(opt, lossFn);
             out.print(model.summary());
 
-            FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize).seed(seed).out(out);
+            FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize).seed(seed).out(out)
+                    .callbacks(callbacks.toArray(new Callback[0]));
             if (validationSplit > 0) {
                 fit.validationSplit(validationSplit);
             } else {

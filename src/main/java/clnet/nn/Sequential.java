@@ -134,6 +134,18 @@ public final class Sequential implements Trainable, AutoCloseable {
         return optimizer != null;
     }
 
+    @Override
+    public float learningRate() {
+        requireCompiled();
+        return optimizer.learningRate();
+    }
+
+    @Override
+    public void setLearningRate(float rate) {
+        requireCompiled();
+        optimizer.setLearningRate(rate);
+    }
+
     public Loss loss() {
         return loss;
     }
@@ -245,6 +257,7 @@ public final class Sequential implements Trainable, AutoCloseable {
     }
 
     /** The weights, copied to the host, in {@link #parameters()} order (Keras's get_weights). */
+    @Override
     public List<HostTensor> getWeights() {
         requireBuilt();
         List<HostTensor> ws = new ArrayList<>();
@@ -255,6 +268,7 @@ public final class Sequential implements Trainable, AutoCloseable {
     }
 
     /** Replaces the weights (Keras's set_weights); shapes must match. */
+    @Override
     public void setWeights(List<HostTensor> weights) {
         requireBuilt();
         List<Parameter> ps = parameters();

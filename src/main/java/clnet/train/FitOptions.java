@@ -9,6 +9,7 @@ import java.io.PrintStream;
  * {@code new FitOptions().epochs(5).batchSize(128).validationSplit(0.1)}.
  */
 public final class FitOptions {
+    private java.util.List<Callback> callbacks = java.util.List.of();
     private int epochs = 1;
     private int batchSize = 32;
     private double validationSplit;
@@ -87,6 +88,16 @@ public final class FitOptions {
     }
 
     /** Where progress goes (standard output by default). */
+    /** Callbacks, called in this order at each hook (Keras's {@code fit(callbacks=...)}). */
+    public FitOptions callbacks(Callback... callbacks) {
+        this.callbacks = java.util.List.of(callbacks);
+        return this;
+    }
+
+    public java.util.List<Callback> callbacks() {
+        return callbacks;
+    }
+
     public FitOptions out(PrintStream out) {
         this.out = out;
         return this;

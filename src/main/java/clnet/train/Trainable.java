@@ -35,6 +35,16 @@ public interface Trainable {
     /** Forward, metrics, backward and update for one batch (see {@link Trainer} for the metric slots). */
     void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot);
 
+    /** The weights, copied to the host (Keras's get_weights). */
+    java.util.List<clnet.tensor.HostTensor> getWeights();
+
+    void setWeights(java.util.List<clnet.tensor.HostTensor> weights);
+
+    /** The optimizer's learning rate, and a new one for the following steps. */
+    float learningRate();
+
+    void setLearningRate(float rate);
+
     /** Forward in inference mode and metrics for one batch. */
     Tensor testOnBatch(Tensor x, Tensor y, Tensor metrics, int slot);
 }

@@ -8,6 +8,7 @@ import clnet.tensor.HostTensor;
 import clnet.tensor.Rng;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -73,6 +74,9 @@ public final class Trainer {
         Rng shuffleRng = new Rng(seed ^ SHUFFLE_STREAM);
         PrintStream out = options.out();
         boolean dynamic = options.verbose() == 1 && Progbar.isTerminal(out);
+        Run run = new Run(model, out);
+        List<Callback> callbacks = options.callbacks();
+        callbacks.forEach(c -> c.onTrainBegin(run));
 
         try (BatchSource train = BatchSource.of(backend, trainX, trainY, options.dataOnDevice());
              BatchSource val = valX == null ? null : BatchSource.of(backend, valX, valY, options.dataOnDevice());
@@ -80,9 +84,12 @@ public final class Trainer {
              Tensor yb = backend.alloc(batch, trainY.cols());
              Tensor metrics = backend.alloc(1, METRIC_FLOATS)) {
             float[] host = new float[METRIC_FLOATS];
-            for (int epoch = 0; epoch < options.epochs(); epoch++) {
+            for (int epoch = 0; epoch < options.epochs() && !run.stopping(); epoch++) {
                 if (options.verbose() > 0) {
                     out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, options.epochs());
+                }
+                for (Callback c : callbacks) {
+                    c.onEpochBegin(epoch, run);
                 }
                 if (options.shuffle()) {
                     train.setOrder(shuffleRng.permutation(n));
@@ -96,6 +103,9 @@ public final class Trainer {
                     Tensor yv = yb.firstRows(rows);
                     train.batch(start, xv, yv);
                     model.trainOnBatch(xv, yv, metrics, TRAIN);
+                    for (Callback c : callbacks) {
+                        c.onBatchEnd(epoch, step, run);
+                    }
                     final int seen = start + rows;
                     bar.update(step + 1, () -> {
                         backend.download(metrics, host);
@@ -115,9 +125,59 @@ public final class Trainer {
                 if (options.verbose() > 0) {
                     bar.finish(values);
                 }
+                for (Callback c : callbacks) {
+                    c.onEpochEnd(epoch, values, run);
+                }
             }
         }
+        for (Callback c : callbacks) {
+            c.onTrainEnd(history, run);
+        }
         return history;
+    }
+
+    /** What a callback may do to the run it is called from. */
+    public static final class Run {
+        private final Trainable model;
+        private final PrintStream out;
+        private boolean stop;
+
+        Run(Trainable model, PrintStream out) {
+            this.model = model;
+            this.out = out;
+        }
+
+        /** Ends training after the current epoch (Keras's {@code model.stop_training = True}). */
+        public void stopTraining() {
+            stop = true;
+        }
+
+        public boolean stopping() {
+            return stop;
+        }
+
+        /** The weights, copied to the host. */
+        public List<HostTensor> weights() {
+            return model.getWeights();
+        }
+
+        public void setWeights(List<HostTensor> weights) {
+            model.setWeights(weights);
+        }
+
+        public float learningRate() {
+            return model.learningRate();
+        }
+
+        /** Changes the learning rate from the next step on; nothing is rebuilt. */
+        public void setLearningRate(float rate) {
+            model.setLearningRate(rate);
+        }
+
+        /** Where the run prints its progress. */
+        public PrintStream out() {
+            return out;
+        }
     }
 
     public EvaluationResult evaluate(HostTensor x, HostTensor y, int batchSize, int verbose, PrintStream out) {

@@ -435,4 +435,28 @@ class CliTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--save: " + tmp + ": is a directory"), r.err());
     }
+
+    @Test
+    void earlyStoppingStopsRestoresAndLogsOneRowPerEpoch(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws IOException {
+        Path csv = tmp.resolve("h.csv");
+        Run r = run("train", "--data", SUBSET, "--epochs", "40", "--layers", "64", "--early-stopping", "val_loss:2",
+                "--csv-log", csv.toString(), "--device", "cpu", "--no-save");
+        assertEquals(0, r.code(), r.err());
+        List<String> epochs = r.out().lines().filter(l -> l.matches("Epoch \\d+/40")).toList();
+        assertTrue(epochs.size() < 40, epochs.size() + " epochs");
+        String stopped = r.out().lines().filter(l -> l.contains("early stopping")).findFirst().orElseThrow();
+        assertTrue(stopped.matches("Epoch " + epochs.size() + ": early stopping; restored the weights of epoch \\d+"
+                + " \\(val_loss [0-9.]+\\)"), stopped);
+        List<String> rows = java.nio.file.Files.readAllLines(csv);
+        assertEquals(epochs.size() + 1, rows.size(), "one row per epoch run");
+        // validation here is the test set: the restored weights score what their epoch scored
+        int best = Integer.parseInt(stopped.replaceAll(".*epoch (\\d+).*", "$1"));
+        double bestValAccuracy = Double.parseDouble(rows.get(best).split(",")[4]);
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", bestValAccuracy)),
+                r.out());
+        Run bad = run("train", "--data", SUBSET, "--early-stopping", "val_los:3", "--no-save");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--early-stopping must be MONITOR:PATIENCE"), bad.err());
+    }
 }

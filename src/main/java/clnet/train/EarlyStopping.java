@@ -1,0 +1,92 @@
+package clnet.train;
+
+import clnet.tensor.HostTensor;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Keras's {@code EarlyStopping}: stops training when {@code monitor} has not improved by more
+ * than {@code minDelta} for {@code patience} epochs, and with {@code restoreBestWeights} puts
+ * back the weights of the best epoch. The mode (whether lower or higher is better) is
+ * inferred from the name as Keras does: accuracies are maximized, everything else minimized.
+ */
+public final class EarlyStopping implements Callback {
+    private final String monitor;
+    private final double minDelta;
+    private final int patience;
+    private final boolean maximize;
+    private final boolean restoreBestWeights;
+    private double best;
+    private int wait;
+    private int bestEpoch = -1;
+    private int stoppedEpoch = -1;
+    private List<HostTensor> bestWeights;
+
+    public EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBestWeights) {
+        if (patience < 0 || !(minDelta >= 0)) {
+            throw new IllegalArgumentException("EarlyStopping needs patience >= 0 and min_delta >= 0, got "
+                    + patience + " and " + minDelta);
+        }
+        this.monitor = monitor;
+        this.patience = patience;
+        this.minDelta = minDelta;
+        this.maximize = monitor.endsWith("acc") || monitor.endsWith("accuracy");
+        this.restoreBestWeights = restoreBestWeights;
+    }
+
+    @Override
+    public void onTrainBegin(Trainer.Run run) {
+        best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        wait = 0;
+        bestEpoch = -1;
+        stoppedEpoch = -1;
+        bestWeights = null;
+    }
+
+    @Override
+    public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
+        Double current = logs.get(monitor);
+        if (current == null) {
+            throw new IllegalArgumentException("EarlyStopping monitors '" + monitor + "', which this run does not"
+                    + " report (it reports " + logs.keySet() + ")");
+        }
+        boolean improved = maximize ? current > best + minDelta : current < best - minDelta;
+        if (improved) {
+            best = current;
+            bestEpoch = epoch;
+            wait = 0;
+            if (restoreBestWeights) {
+                bestWeights = run.weights();
+            }
+            return;
+        }
+        wait++;
+        if (wait >= patience && epoch > 0) {
+            stoppedEpoch = epoch;
+            run.stopTraining();
+            if (restoreBestWeights && bestWeights != null) {
+                run.setWeights(bestWeights);
+            }
+        }
+    }
+
+    @Override
+    public void onTrainEnd(History history, Trainer.Run run) {
+        if (stoppedEpoch >= 0) {
+            run.out().printf(Locale.ROOT, "Epoch %d: early stopping%s%n", stoppedEpoch + 1, restoreBestWeights
+                    && bestWeights != null ? String.format(Locale.ROOT, "; restored the weights of epoch %d (%s %.4f)",
+                    bestEpoch + 1, monitor, best) : "");
+        }
+    }
+
+    /** The epoch training stopped after (counted from 0), or -1 if it ran to the end. */
+    public int stoppedEpoch() {
+        return stoppedEpoch;
+    }
+
+    /** The epoch with the best value (counted from 0), or -1 before the first. */
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+}
