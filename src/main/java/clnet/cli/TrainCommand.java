@@ -14,8 +14,10 @@ import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
 import clnet.train.EvaluationResult;
 import clnet.train.Callback;
-import clnet.train.CsvLogger;
-import clnet.train.EarlyStopping;
+import clnet.callbacks.CsvLogger;
+import clnet.callbacks.EarlyStopping;
+import clnet.callbacks.ModelCheckpoint;
+import clnet.callbacks.ReduceLROnPlateau;
 import clnet.train.FitOptions;
 import clnet.train.History;
 import clnet.verify.ValidatingBackend;
@@ -125,6 +127,14 @@ final class TrainCommand implements Callable<Integer> {
             + " goes (Keras's CSVLogger).")
     Path csvLog;
 
+    @Option(names = "--checkpoint", paramLabel = "PATH", description = "Save the model after each epoch in which"
+            + " val_loss improved (Keras's ModelCheckpoint, save_best_only); {epoch} in PATH becomes the epoch.")
+    String checkpoint;
+
+    @Option(names = "--reduce-lr-on-plateau", description = "Divide the learning rate by 10 when val_loss has not"
+            + " improved for 10 epochs (Keras's ReduceLROnPlateau defaults).")
+    boolean reduceLrOnPlateau;
+
     @CommandLine.Mixin
     PlaygroundOptions playground;
 
@@ -173,6 +183,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (csvLog != null) {
             callbacks.add(new CsvLogger(csvLog));
+        }
+        if (reduceLrOnPlateau) {
+            callbacks.add(ReduceLROnPlateau.kerasDefaults());
         }
         for (int width : layers) {
             require(width >= 1, "--layers widths must be positive: " + layers);
@@ -223,6 +236,9 @@ final class TrainCommand implements Callable<Integer> {
             model.compile(opt, lossFn);
             out.print(model.summary());
 
+            if (checkpoint != null) {
+                callbacks.add(new ModelCheckpoint(model, checkpoint, "val_loss", true));
+            }
             FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize).seed(seed).out(out)
                     .callbacks(callbacks.toArray(new Callback[0]));
             if (validationSplit > 0) {

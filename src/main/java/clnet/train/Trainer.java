@@ -136,13 +136,13 @@ public final class Trainer {
         return history;
     }
 
-    /** What a callback may do to the run it is called from. */
+    /** What a callback may do to the run it is called from (public for callbacks tested on their own). */
     public static final class Run {
         private final Trainable model;
         private final PrintStream out;
         private boolean stop;
 
-        Run(Trainable model, PrintStream out) {
+        public Run(Trainable model, PrintStream out) {
             this.model = model;
             this.out = out;
         }

@@ -455,6 +455,12 @@ class CliTest {
         double bestValAccuracy = Double.parseDouble(rows.get(best).split(",")[4]);
         assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", bestValAccuracy)),
                 r.out());
+        Path checkpoints = tmp.resolve("ck");
+        Run ck = run("train", "--data", SUBSET, "--epochs", "2", "--layers", "16", "--checkpoint",
+                checkpoints.resolve("m-{epoch}.safetensors").toString(), "--reduce-lr-on-plateau", "--device", "cpu",
+                "--no-save");
+        assertEquals(0, ck.code(), ck.err());
+        assertTrue(java.nio.file.Files.isRegularFile(checkpoints.resolve("m-01.safetensors")), ck.out());
         Run bad = run("train", "--data", SUBSET, "--early-stopping", "val_los:3", "--no-save");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--early-stopping must be MONITOR:PATIENCE"), bad.err());

@@ -1,5 +1,8 @@
 package clnet.train;
 
+import clnet.callbacks.CsvLogger;
+import clnet.callbacks.EarlyStopping;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

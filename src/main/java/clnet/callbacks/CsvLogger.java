@@ -1,5 +1,8 @@
-package clnet.train;
+package clnet.callbacks;
 
+import clnet.train.Callback;
+import clnet.train.History;
+import clnet.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

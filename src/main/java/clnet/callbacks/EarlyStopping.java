@@ -1,6 +1,9 @@
-package clnet.train;
+package clnet.callbacks;
 
 import clnet.tensor.HostTensor;
+import clnet.train.Callback;
+import clnet.train.History;
+import clnet.train.Trainer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

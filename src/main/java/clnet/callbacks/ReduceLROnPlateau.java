@@ -1,0 +1,79 @@
+package clnet.callbacks;
+
+import clnet.train.Callback;
+import clnet.train.Trainer;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Keras's {@code ReduceLROnPlateau}: multiplies the learning rate by {@code factor} when
+ * {@code monitor} has not improved by more than {@code minDelta} for {@code patience}
+ * epochs, waits {@code cooldown} epochs before counting again, and never goes below
+ * {@code minLr}. The rate changes
+ * between steps; nothing is rebuilt or recompiled.
+ */
+public final class ReduceLROnPlateau implements Callback {
+    private final String monitor;
+    private final double minDelta;
+    private final double factor;
+    private final int patience;
+    private final int cooldown;
+    private final float minLr;
+    private final boolean maximize;
+    private double best;
+    private int wait;
+    private int cooling;
+
+    public ReduceLROnPlateau(String monitor, double factor, int patience, double minDelta, int cooldown, float minLr) {
+        if (!(factor > 0 && factor < 1) || patience < 0 || cooldown < 0 || !(minLr >= 0) || !(minDelta >= 0)) {
+            throw new IllegalArgumentException("ReduceLROnPlateau needs 0 < factor < 1, patience, cooldown, min_delta"
+                    + " and min_lr >= 0");
+        }
+        this.monitor = monitor;
+        this.minDelta = minDelta;
+        this.factor = factor;
+        this.patience = patience;
+        this.cooldown = cooldown;
+        this.minLr = minLr;
+        this.maximize = monitor.endsWith("acc") || monitor.endsWith("accuracy");
+    }
+
+    /** Keras's defaults: val_loss, factor 0.1, patience 10, min_delta 1e-4, no cooldown, min_lr 0. */
+    public static ReduceLROnPlateau kerasDefaults() {
+        return new ReduceLROnPlateau("val_loss", 0.1, 10, 1e-4, 0, 0f);
+    }
+
+    @Override
+    public void onTrainBegin(Trainer.Run run) {
+        best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        wait = 0;
+        cooling = 0;
+    }
+
+    @Override
+    public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
+        Double current = logs.get(monitor);
+        if (current == null) {
+            throw new IllegalArgumentException("ReduceLROnPlateau monitors '" + monitor + "', which this run does"
+                    + " not report (it reports " + logs.keySet() + ")");
+        }
+        if (cooling > 0) {
+            cooling--;
+            wait = 0;
+        }
+        if (maximize ? current > best + minDelta : current < best - minDelta) {
+            best = current;
+            wait = 0;
+        } else if (cooling == 0 && ++wait >= patience) {
+            float old = run.learningRate();
+            if (old > minLr) {
+                float lr = (float) Math.max(old * factor, minLr);
+                run.setLearningRate(lr);
+                run.out().printf(Locale.ROOT, "Epoch %d: ReduceLROnPlateau reducing learning rate to %s.%n",
+                        epoch + 1, lr);
+                cooling = cooldown;
+                wait = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package clnet.callbacks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clnet.Tensors;
+import clnet.backend.cpu.CpuBackend;
+import clnet.io.ModelFile;
+import clnet.nn.Dense;
+import clnet.nn.Sequential;
+import clnet.ops.Loss;
+import clnet.optim.RMSprop;
+import clnet.tensor.HostTensor;
+import clnet.tensor.Rng;
+import clnet.train.FitOptions;
+import clnet.train.Trainer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ReduceLROnPlateau, LearningRateScheduler and ModelCheckpoint, as Keras defines them. */
+class CallbacksTest {
+    private static final HostTensor X = Tensors.uniform(new Rng(1), -1f, 1f, 40, 5);
+    private static final HostTensor Y = Tensors.oneHot(new Rng(2), 40, 3);
+
+    private static Sequential model(CpuBackend b) {
+        Sequential m = new Sequential(b).seed(4);
+        m.add(new Dense(6, "tanh").inputShape(5));
+        m.add(new Dense(3, "softmax"));
+        m.compile(new RMSprop(0.01f), Loss.CATEGORICAL_CROSSENTROPY);
+        return m;
+    }
+
+    @Test
+    void reduceLrOnPlateauCutsTheRateAfterPatienceThenCoolsDown() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            Trainer.Run run = new Trainer.Run(m, new PrintStream(log, true));
+            ReduceLROnPlateau cb = new ReduceLROnPlateau("val_loss", 0.5, 2, 1e-4, 1, 0.002f);
+            cb.onTrainBegin(run);
+            double[] valLoss = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+            // Keras's rule: a cut after `patience` epochs without improvement, the count restarting
+            // after the cooldown epoch, never below min_lr
+            float[] expected = {0.01f, 0.01f, 0.005f, 0.005f, 0.0025f, 0.0025f, 0.002f, 0.002f};
+            for (int e = 0; e < valLoss.length; e++) {
+                cb.onEpochEnd(e, Map.of("val_loss", valLoss[e]), run);
+                assertEquals(expected[e], m.learningRate(), "epoch " + e);
+            }
+            assertTrue(log.toString().contains("Epoch 3: ReduceLROnPlateau reducing learning rate to 0.005."),
+                    log.toString());
+        }
+    }
+
+    @Test
+    void theSchedulerSetsTheRateBeforeEachEpoch() {
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            m.fit(X, Y, new FitOptions().epochs(3).batchSize(10).verbose(0)
+                    .callbacks(new LearningRateScheduler((epoch, lr) -> 0.03f / (epoch + 1))));
+            assertEquals(0.01f, m.learningRate());
+        }
+    }
+
+    @Test
+    void checkpointsEveryEpochOrOnlyTheBest(@TempDir Path dir) throws Exception {
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            ModelCheckpoint every = new ModelCheckpoint(m, dir.resolve("m-{epoch}.safetensors").toString(), "loss",
+                    false);
+            m.fit(X, Y, new FitOptions().epochs(3).batchSize(10).verbose(0).callbacks(every));
+            for (int e = 0; e < 3; e++) {
+                assertTrue(Files.isRegularFile(every.path(e)), every.path(e).toString());
+            }
+            assertEquals("m-03.safetensors", every.path(2).getFileName().toString());
+            try (Sequential last = ModelFile.load(every.path(2), b)) {
+                assertArrayEquals(m.predict(X).data(), last.predict(X).data(), "the last checkpoint is the model");
+                assertEquals(m.optimizer().iterations(), last.optimizer().iterations());
+            }
+        }
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            ModelCheckpoint best = new ModelCheckpoint(m, dir.resolve("best-{epoch}.safetensors").toString(),
+                    "val_loss", true);
+            Trainer.Run run = new Trainer.Run(m, System.out);
+            best.onTrainBegin(run);
+            double[] valLoss = {0.9, 0.7, 0.8, 0.6};
+            for (int e = 0; e < valLoss.length; e++) {
+                best.onEpochEnd(e, Map.of("val_loss", valLoss[e]), run);
+            }
+            assertTrue(Files.exists(best.path(0)) && Files.exists(best.path(1)) && Files.exists(best.path(3)));
+            assertFalse(Files.exists(best.path(2)), "epoch 3 did not improve");
+        }
+    }
+}
