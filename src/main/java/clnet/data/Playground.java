@@ -137,11 +137,16 @@ public final class Playground {
         }
         Rng rng = new Rng(seed ^ 0x504C4159L); // "PLAY": a stream of its own
         List<double[]> points = new ArrayList<>(); // x, y, label (+1 / -1)
+        // exactly n points: the first class takes the odd one (the Playground's JavaScript
+        // loops `i < n / 2` would make n + 1)
+        int[] perClass = {n - n / 2, n / 2};
         switch (kind) {
             case SPIRAL -> {
-                int half = n / 2;
-                for (double[] arm : new double[][] {{0, 1}, {Math.PI, -1}}) {
-                    for (int i = 0; i < half; i++) {
+                double half = n / 2.0; // a real number in the formula, as in the Playground
+                double[][] arms = {{0, 1}, {Math.PI, -1}};
+                for (int a = 0; a < 2; a++) {
+                    double[] arm = arms[a];
+                    for (int i = 0; i < perClass[a]; i++) {
                         double r = (double) i / half * 5;
                         double t = 1.75 * i / half * 2 * Math.PI + arm[0];
                         points.add(new double[] {r * Math.sin(t) + uniform(rng, -1, 1) * noise,
@@ -152,7 +157,7 @@ public final class Playground {
             case CIRCLE -> {
                 double radius = 5;
                 for (int inside = 1; inside >= 0; inside--) {
-                    for (int i = 0; i < n / 2; i++) {
+                    for (int i = 0; i < perClass[1 - inside]; i++) {
                         double r = inside == 1 ? uniform(rng, 0, radius * 0.5) : uniform(rng, radius * 0.7, radius);
                         double angle = uniform(rng, 0, 2 * Math.PI);
                         double x = r * Math.sin(angle);
@@ -176,8 +181,10 @@ public final class Playground {
             }
             case GAUSSIAN -> {
                 double variance = 0.5 + noise / 0.5 * 3.5; // the Playground's scale: noise 0..0.5 -> 0.5..4
-                for (double[] c : new double[][] {{2, 2, 1}, {-2, -2, -1}}) {
-                    for (int i = 0; i < n / 2; i++) {
+                double[][] centres = {{2, 2, 1}, {-2, -2, -1}};
+                for (int k = 0; k < 2; k++) {
+                    double[] c = centres[k];
+                    for (int i = 0; i < perClass[k]; i++) {
                         points.add(new double[] {normal(rng, c[0], variance), normal(rng, c[1], variance), c[2]});
                     }
                 }

@@ -37,6 +37,13 @@ class PlaygroundTest {
         assertTrue(p.x()[3] != Playground.generate(kind, 500, 0.1, 8).x()[3] || kind == Playground.Kind.SPIRAL);
     }
 
+    @ParameterizedTest
+    @EnumSource(Playground.Kind.class)
+    void anOddNumberOfPointsIsKeptExactly(Playground.Kind kind) {
+        assertEquals(501, Playground.generate(kind, 501, 0, 1).size());
+        assertEquals(3, Playground.generate(kind, 3, 0, 1).size());
+    }
+
     @Test
     void theSpiralsArmsAreHalfATurnApartAndNoiseFreeByDefault() {
         Playground.Points p = Playground.generate(Playground.Kind.SPIRAL, 500, 0, 1);
