@@ -160,6 +160,11 @@ public final class OpenClBackend extends Backend {
         return kernels.builtFromSource();
     }
 
+    /** Whether clnet caches this device's compiled programs (not where the driver does it itself). */
+    public boolean cachesKernelBinaries() {
+        return kernels.cachesBinaries();
+    }
+
     /** Programs loaded from the binary cache when this backend opened. */
     public int programsLoadedFromCache() {
         return kernels.loadedFromCache();

@@ -21,14 +21,41 @@ class KernelCacheTest {
     Path cache;
     private TemporaryCacheDirectory cacheDir;
 
+    private String binaryCacheBefore;
+
+    /** The cache forced on: on PoCL, auto leaves caching to the driver (see cachingIsLeftToADriverThatCaches). */
     @BeforeEach
     void useATemporaryCache() {
         cacheDir = new TemporaryCacheDirectory(cache);
+        binaryCacheBefore = System.getProperty(KernelSet.BINARY_CACHE_PROPERTY);
+        System.setProperty(KernelSet.BINARY_CACHE_PROPERTY, "on");
     }
 
     @AfterEach
     void restore() {
         cacheDir.close();
+        if (binaryCacheBefore == null) {
+            System.clearProperty(KernelSet.BINARY_CACHE_PROPERTY);
+        } else {
+            System.setProperty(KernelSet.BINARY_CACHE_PROPERTY, binaryCacheBefore);
+        }
+    }
+
+    @Test
+    void cachingIsLeftToADriverThatCaches() throws Exception {
+        String pocl = "Portable Computing Language";
+        assertTrue(KernelSet.cachesBinaries("NVIDIA CUDA", "auto", null));
+        assertEquals(false, KernelSet.cachesBinaries(pocl, "auto", null));
+        assertTrue(KernelSet.cachesBinaries(pocl, "auto", "0"), "PoCL with its own cache off");
+        assertTrue(KernelSet.cachesBinaries(pocl, "on", null));
+        assertEquals(false, KernelSet.cachesBinaries("NVIDIA CUDA", "off", null));
+        System.setProperty(KernelSet.BINARY_CACHE_PROPERTY, "off");
+        try (OpenClBackend b = OpenClTestDevice.open()) {
+            assertEquals(false, b.cachesKernelBinaries());
+            assertEquals(OpenClBackend.KERNEL_FILES.size(), b.programsBuiltFromSource());
+            works(b);
+        }
+        assertEquals(false, Files.exists(cache.resolve("kernels")), "nothing written with the cache off");
     }
 
     private List<Path> entries() throws Exception {
