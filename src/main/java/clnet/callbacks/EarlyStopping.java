@@ -15,12 +15,9 @@ import java.util.Map;
  * inferred from the name as Keras does: accuracies are maximized, everything else minimized.
  */
 public final class EarlyStopping implements Callback {
-    private final String monitor;
-    private final double minDelta;
+    private final Monitor monitor;
     private final int patience;
-    private final boolean maximize;
     private final boolean restoreBestWeights;
-    private double best;
     private int wait;
     private int bestEpoch = -1;
     private int stoppedEpoch = -1;
@@ -31,16 +28,14 @@ public final class EarlyStopping implements Callback {
             throw new IllegalArgumentException("EarlyStopping needs patience >= 0 and min_delta >= 0, got "
                     + patience + " and " + minDelta);
         }
-        this.monitor = monitor;
+        this.monitor = new Monitor("EarlyStopping", monitor, minDelta);
         this.patience = patience;
-        this.minDelta = minDelta;
-        this.maximize = monitor.endsWith("acc") || monitor.endsWith("accuracy");
         this.restoreBestWeights = restoreBestWeights;
     }
 
     @Override
     public void onTrainBegin(Trainer.Run run) {
-        best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        monitor.reset();
         wait = 0;
         bestEpoch = -1;
         stoppedEpoch = -1;
@@ -49,14 +44,7 @@ public final class EarlyStopping implements Callback {
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
-        Double current = logs.get(monitor);
-        if (current == null) {
-            throw new IllegalArgumentException("EarlyStopping monitors '" + monitor + "', which this run does not"
-                    + " report (it reports " + logs.keySet() + ")");
-        }
-        boolean improved = maximize ? current > best + minDelta : current < best - minDelta;
-        if (improved) {
-            best = current;
+        if (monitor.improvedBy(monitor.value(logs))) {
             bestEpoch = epoch;
             wait = 0;
             if (restoreBestWeights) {
@@ -79,7 +67,7 @@ public final class EarlyStopping implements Callback {
         if (stoppedEpoch >= 0) {
             run.out().printf(Locale.ROOT, "Epoch %d: early stopping%s%n", stoppedEpoch + 1, restoreBestWeights
                     && bestWeights != null ? String.format(Locale.ROOT, "; restored the weights of epoch %d (%s %.4f)",
-                    bestEpoch + 1, monitor, best) : "");
+                    bestEpoch + 1, monitor.name, monitor.best) : "");
         }
     }
 

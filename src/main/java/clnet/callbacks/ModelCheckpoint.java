@@ -19,17 +19,14 @@ import java.util.Map;
 public final class ModelCheckpoint implements Callback {
     private final Sequential model;
     private final String pattern;
-    private final String monitor;
+    private final Monitor monitor;
     private final boolean saveBestOnly;
-    private final boolean maximize;
-    private double best;
 
     public ModelCheckpoint(Sequential model, String pattern, String monitor, boolean saveBestOnly) {
         this.model = model;
         this.pattern = pattern;
-        this.monitor = monitor;
+        this.monitor = new Monitor("ModelCheckpoint", monitor, 0);
         this.saveBestOnly = saveBestOnly;
-        this.maximize = monitor.endsWith("acc") || monitor.endsWith("accuracy");
     }
 
     /** The file of {@code epoch} (from 0). */
@@ -39,21 +36,13 @@ public final class ModelCheckpoint implements Callback {
 
     @Override
     public void onTrainBegin(Trainer.Run run) {
-        best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        monitor.reset();
     }
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
-        if (saveBestOnly) {
-            Double current = logs.get(monitor);
-            if (current == null) {
-                throw new IllegalArgumentException("ModelCheckpoint monitors '" + monitor + "', which this run does"
-                        + " not report (it reports " + logs.keySet() + ")");
-            }
-            if (!(maximize ? current > best : current < best)) {
-                return;
-            }
-            best = current;
+        if (saveBestOnly && !monitor.improvedBy(monitor.value(logs))) {
+            return;
         }
         try {
             ModelFile.save(model, path(epoch));

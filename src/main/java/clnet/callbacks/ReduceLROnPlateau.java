@@ -13,14 +13,11 @@ import java.util.Map;
  * between steps; nothing is rebuilt or recompiled.
  */
 public final class ReduceLROnPlateau implements Callback {
-    private final String monitor;
-    private final double minDelta;
+    private final Monitor monitor;
     private final double factor;
     private final int patience;
     private final int cooldown;
     private final float minLr;
-    private final boolean maximize;
-    private double best;
     private int wait;
     private int cooling;
 
@@ -29,13 +26,11 @@ public final class ReduceLROnPlateau implements Callback {
             throw new IllegalArgumentException("ReduceLROnPlateau needs 0 < factor < 1, patience, cooldown, min_delta"
                     + " and min_lr >= 0");
         }
-        this.monitor = monitor;
-        this.minDelta = minDelta;
+        this.monitor = new Monitor("ReduceLROnPlateau", monitor, minDelta);
         this.factor = factor;
         this.patience = patience;
         this.cooldown = cooldown;
         this.minLr = minLr;
-        this.maximize = monitor.endsWith("acc") || monitor.endsWith("accuracy");
     }
 
     /** Keras's defaults: val_loss, factor 0.1, patience 10, min_delta 1e-4, no cooldown, min_lr 0. */
@@ -45,24 +40,19 @@ public final class ReduceLROnPlateau implements Callback {
 
     @Override
     public void onTrainBegin(Trainer.Run run) {
-        best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        monitor.reset();
         wait = 0;
         cooling = 0;
     }
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
-        Double current = logs.get(monitor);
-        if (current == null) {
-            throw new IllegalArgumentException("ReduceLROnPlateau monitors '" + monitor + "', which this run does"
-                    + " not report (it reports " + logs.keySet() + ")");
-        }
+        double current = monitor.value(logs);
         if (cooling > 0) {
             cooling--;
             wait = 0;
         }
-        if (maximize ? current > best + minDelta : current < best - minDelta) {
-            best = current;
+        if (monitor.improvedBy(current)) {
             wait = 0;
         } else if (cooling == 0 && ++wait >= patience) {
             float old = run.learningRate();

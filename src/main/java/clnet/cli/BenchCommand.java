@@ -263,9 +263,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void require(boolean ok, String message) {
-        if (!ok) {
-            throw new CommandLine.ParameterException(spec.commandLine(), message);
-        }
+        Usage.require(spec.commandLine(), ok, message);
     }
 
     /** The gemm table of one device. */

@@ -47,10 +47,6 @@ final class PlaygroundOptions {
     }
 
     private static <T> T usage(CommandLine cl, String option, java.util.function.Supplier<T> f) {
-        try {
-            return f.get();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, option + ": " + e.getMessage());
-        }
+        return Usage.parse(cl, option, f);
     }
 }

@@ -150,16 +150,10 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void require(boolean ok, String message) {
-        if (!ok) {
-            throw new CommandLine.ParameterException(spec.commandLine(), message);
-        }
+        Usage.require(spec.commandLine(), ok, message);
     }
 
     private static <T> T parse(CommandLine cl, String option, java.util.function.Supplier<T> f) {
-        try {
-            return f.get();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, option + ": " + e.getMessage());
-        }
+        return Usage.parse(cl, option, f);
     }
 }

@@ -278,16 +278,10 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private <T> T parse(java.util.function.Supplier<T> parser, String option) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
-        }
+        return Usage.parse(spec.commandLine(), option, parser);
     }
 
     private void require(boolean ok, String message) {
-        if (!ok) {
-            throw new CommandLine.ParameterException(spec.commandLine(), message);
-        }
+        Usage.require(spec.commandLine(), ok, message);
     }
 }
