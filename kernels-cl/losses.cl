@@ -169,3 +169,25 @@ __kernel void softmax_xent_gradient(__global const float* p, __global const floa
     const float t = sparse ? ((int) y[r] == j ? 1.0f : 0.0f) : y[r * cols + j];
     g[r * cols + j] = (sparse && !valid_label(y[r], cols)) ? NAN : scale * (p[r * cols + j] - t);
 }
+
+// Keras's L1/L2 weight penalty, in two launches (CPU twin: CpuBackend.doWeightPenalty).
+// penalty_gradient: g += l1 * sign(w) + two_l2 * w, one work-item per weight.
+__kernel void penalty_gradient(__global const float* w, __global float* g, const int n,
+                               const float l1, const float two_l2) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float wi = w[i];
+    g[i] += l1 * signum(wi) + two_l2 * wi;
+}
+
+// penalty_sum: acc[slot] += loss_weight * sum(l1 * |w| + l2 * w * w). One work-group.
+__kernel void penalty_sum(__global const float* w, const int n, const float l1, const float l2,
+                          const float loss_weight, __global float* acc, const int slot) {
+    __local float part[RED_WG];
+    float v = 0.0f;
+    for (int i = get_local_id(0); i < n; i += RED_WG) {
+        const float wi = w[i];
+        v += l1 * fabs(wi) + l2 * wi * wi;
+    }
+    reduce_into(part, loss_weight * v, acc, slot);
+}

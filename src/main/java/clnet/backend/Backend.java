@@ -349,6 +349,32 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * Keras's L1 and L2 weight penalties on {@code w}: adds {@code lossWeight} times
+     * l1 * sum |w| + l2 * sum w² into the compensated accumulator at {@code acc[slot]} (the
+     * training loop passes the batch's row count, so that the penalty joins a loss summed
+     * over samples), and, when {@code g} is given, the penalty's gradient to it:
+     * g += l1 * sign(w) + 2 * l2 * w (sign(0) = 0, as Keras's). The penalty is that of
+     * {@code w} before the step, as Keras computes it in the forward pass.
+     */
+    public final synchronized void weightPenalty(Tensor w, float l1, float l2, Tensor g, float lossWeight, Tensor acc,
+                                                 int slot) {
+        open("weightPenalty");
+        opsRun++;
+        operand("weightPenalty", "w", w, DType.FLOAT32);
+        operand("weightPenalty", "acc", acc, DType.FLOAT32);
+        if (g != null) {
+            operand("weightPenalty", "g", g, DType.FLOAT32);
+            sameSize("weightPenalty", w, g);
+        }
+        accumulatorSlot("weightPenalty", acc, slot);
+        if (!(l1 >= 0f && l2 >= 0f && Float.isFinite(l1) && Float.isFinite(l2))) {
+            throw new IllegalArgumentException("weightPenalty: l1 and l2 must be finite and >= 0, got " + l1 + " and "
+                    + l2);
+        }
+        doWeightPenalty(w, l1, l2, g, lossWeight, acc, slot);
+    }
+
+    /**
      * Adds {@code v} into the accumulator pair (sum, carried error) at
      * {@code acc[slot]}, {@code acc[slot + 1]} with Knuth's TwoSum, the formula every
      * backend uses: the pair holds the running total exactly far beyond float32's 2^24
@@ -494,6 +520,9 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doSoftmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale, Tensor dZ);
 
     protected abstract void doCountCorrect(Accuracy accuracy, Tensor p, Tensor y, Tensor acc, int slot);
+
+    protected abstract void doWeightPenalty(Tensor w, float l1, float l2, Tensor g, float lossWeight, Tensor acc,
+                                            int slot);
 
     protected abstract void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov);
 

@@ -24,6 +24,7 @@ public final class Dense extends Layer {
     private final Activation activation;
     private int declaredInput;
     private Initializer kernelInitializer = Initializer.GLOROT_UNIFORM;
+    private Regularizer kernelRegularizer;
     private int inputFeatures;
 
     private Backend backend;
@@ -74,6 +75,16 @@ public final class Dense extends Layer {
     public Dense kernelInitializer(Initializer initializer) {
         this.kernelInitializer = initializer;
         return this;
+    }
+
+    /** Keras's {@code kernel_regularizer}: a penalty on the kernel (not the bias), or null for none. */
+    public Dense kernelRegularizer(Regularizer regularizer) {
+        this.kernelRegularizer = regularizer;
+        return this;
+    }
+
+    public Regularizer kernelRegularizer() {
+        return kernelRegularizer;
     }
 
     public int units() {
@@ -210,6 +221,14 @@ public final class Dense extends Layer {
         return super.backwardFromLoss(backend, loss, output, y, scale, gradient, needInputGradient);
     }
 
+    @Override
+    public void addPenalties(Tensor acc, int slot, float lossWeight, boolean withGradients) {
+        if (kernelRegularizer != null) {
+            requireBuilt();
+            kernelRegularizer.apply(backend, kernel, withGradients ? kernelGrad : null, lossWeight, acc, slot);
+        }
+    }
+
     /** Backward from dL/dz, skipping the activation (its derivative is already in dz). */
     private Tensor backwardPreActivation(Tensor dz, boolean needInputGradient) {
         requireForward();
@@ -230,7 +249,10 @@ public final class Dense extends Layer {
         return dx;
     }
 
-    /** Dense in model files: {@code units}, {@code activation}, {@code input_dim}, {@code kernel_initializer}. */
+    /**
+     * Dense in model files: {@code units}, {@code activation}, {@code input_dim},
+     * {@code kernel_initializer}, and {@code kernel_regularizer} when there is one.
+     */
     public static final class Type implements LayerType {
         @Override
         public String className() {
@@ -249,6 +271,9 @@ public final class Dense extends Layer {
             if (c.has("kernel_initializer")) {
                 d.kernelInitializer(Initializer.parse(c.string("kernel_initializer")));
             }
+            if (c.has("kernel_regularizer")) {
+                d.kernelRegularizer(Regularizer.fromConfig(c.object("kernel_regularizer")));
+            }
             return d;
         }
     }
@@ -260,6 +285,9 @@ public final class Dense extends Layer {
         c.put("activation", activation.id());
         c.put("input_dim", inputFeatures);
         c.put("kernel_initializer", kernelInitializer.id());
+        if (kernelRegularizer != null) {
+            c.put("kernel_regularizer", kernelRegularizer.config());
+        }
         return c;
     }
 

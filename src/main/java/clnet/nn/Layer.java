@@ -82,6 +82,15 @@ public abstract class Layer implements AutoCloseable {
         return backward(gradient, needInputGradient);
     }
 
+    /**
+     * Adds {@code lossWeight} times this layer's weight penalties (its regularizers) into the
+     * accumulator at {@code acc[slot]}, and with {@code withGradients} their gradients into the
+     * parameters' gradients, which {@link #backward} has just written. Layers without
+     * regularizers add nothing.
+     */
+    public void addPenalties(Tensor acc, int slot, float lossWeight, boolean withGradients) {
+    }
+
     /** The settings that rebuild this layer (its model-file entry), without weights. */
     public abstract Map<String, Object> config();
 

@@ -58,4 +58,15 @@ public final class LayerConfig {
         }
         return n.doubleValue();
     }
+
+    /** A nested object ({@code kernel_regularizer}'s entry), read with the same checks. */
+    public LayerConfig object(String key) {
+        Object v = values.get(key);
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new Problem("layer " + layerName + " has no object '" + key + "'");
+        }
+        Map<String, Object> copy = new java.util.LinkedHashMap<>();
+        m.forEach((k, x) -> copy.put(String.valueOf(k), x));
+        return new LayerConfig(layerName, copy);
+    }
 }

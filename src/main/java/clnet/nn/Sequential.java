@@ -349,6 +349,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         requireCompiled();
         addMetrics(forward(x, true), y, metrics, slot);
         backward(y);
+        addPenalties(x.rows(), metrics, slot, true);
         applyGradients();
     }
 
@@ -358,7 +359,21 @@ public final class Sequential implements Trainable, AutoCloseable {
         requireLoss();
         Tensor p = forward(x, false);
         addMetrics(p, y, metrics, slot);
+        addPenalties(x.rows(), metrics, slot, false);
         return p;
+    }
+
+    /**
+     * Adds the regularizers' penalties into the loss accumulator at {@code metrics[slot]}, and
+     * with {@code withGradients} their gradients to those {@link #backward} wrote (as
+     * {@link #trainOnBatch} does). The penalty is weighted by the batch's row count because
+     * the accumulator sums per-sample losses: the epoch's mean is then Keras's, whose loss
+     * tracker averages (batch loss + penalty) over batches weighted by their size.
+     */
+    public void addPenalties(int rows, Tensor metrics, int slot, boolean withGradients) {
+        for (Layer l : layers) {
+            l.addPenalties(metrics, slot, rows, withGradients);
+        }
     }
 
     private void addMetrics(Tensor p, Tensor y, Tensor metrics, int slot) {

@@ -233,6 +233,15 @@ public final class BackendVerifier {
                     (be, x) -> be.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f));
             compare("rmspropStep momentum", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v, m}, 0,
                     (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
+            for (float[] l : new float[][] {{0.01f, 0f}, {0f, 0.01f}, {1e-3f, 1e-2f}}) {
+                String which = String.format(Locale.ROOT, " l1=%s l2=%s", l[0], l[1]);
+                compare("weightPenalty gradient" + which, shape, Tolerance.ELEMENTWISE,
+                        new HostTensor[] {w, g, filled(1, 2, 0f)}, 1,
+                        (be, x) -> be.weightPenalty(x[0], l[0], l[1], x[1], 128f, x[2], 0));
+                compare("weightPenalty" + which, shape, Tolerance.penaltySum(r * c),
+                        new HostTensor[] {w, g, filled(1, 4, 0.5f)}, 2,
+                        (be, x) -> be.weightPenalty(x[0], l[0], l[1], null, 128f, x[2], 2));
+            }
             compare("adamStep", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m, v}, 0,
                     (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
         }
@@ -281,6 +290,12 @@ public final class BackendVerifier {
                         be.gatherRows(x[0], idx, 0, x[1]);
                     }
                 });
+        compare("weightPenalty gradient special w", shape, Tolerance.ELEMENTWISE,
+                new HostTensor[] {special(uniform(r, c)), uniform(r, c), filled(1, 2, 0f)}, 1,
+                (be, x) -> be.weightPenalty(x[0], 0.01f, 0f, x[1], 1f, x[2], 0));
+        compare("weightPenalty special w", shape, Tolerance.penaltySum(r * c),
+                new HostTensor[] {special(uniform(r, c)), filled(1, 2, 0f)}, 1,
+                (be, x) -> be.weightPenalty(x[0], 0.01f, 0.01f, null, 1f, x[1], 0));
         compare("sumRows special", shape, Tolerance.columnSum(r), new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
                 1, (be, x) -> be.sumRows(0.5f, x[0], x[1]));
         List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,

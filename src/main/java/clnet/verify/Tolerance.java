@@ -43,6 +43,11 @@ public record Tolerance(double abs, double rel) {
         return new Tolerance(1e-5 * rows, 1e-5);
     }
 
+    /** A weight penalty summed over {@code n} weights (a sum of non-negative terms). */
+    public static Tolerance penaltySum(int n) {
+        return new Tolerance(1e-6 * n, 1e-4);
+    }
+
     /** A count of correct predictions over {@code rows} samples (binary accuracy sums fractions). */
     public static Tolerance count(int rows) {
         return new Tolerance(1e-5 * rows, 1e-6);

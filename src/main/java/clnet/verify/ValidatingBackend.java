@@ -219,6 +219,16 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    protected void doWeightPenalty(Tensor w, float l1, float l2, Tensor g, float lossWeight, Tensor acc, int slot) {
+        device.weightPenalty(dev(w), l1, l2, g == null ? null : dev(g), lossWeight, dev(acc), slot);
+        reference.weightPenalty(cpu(w), l1, l2, g == null ? null : cpu(g), lossWeight, cpu(acc), slot);
+        if (g != null) {
+            check("weightPenalty gradient", Tolerance.ELEMENTWISE, g, w);
+        }
+        check("weightPenalty", Tolerance.penaltySum(w.size()), acc, w);
+    }
+
+    @Override
     protected void doLossGradient(Loss loss, Tensor p, Tensor y, float scale, Tensor dP) {
         device.lossGradient(loss, dev(p), dev(y), scale, dev(dP));
         reference.lossGradient(loss, cpu(p), cpu(y), scale, cpu(dP));

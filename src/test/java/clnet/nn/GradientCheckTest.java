@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Finite-difference checks of every backward formula on the CPU backend: each activation's
@@ -175,22 +176,27 @@ class GradientCheckTest {
      * pre-activations all keep clear of the kink is used (the search is deterministic).
      */
     private void checkNetwork(Activation hidden, Activation output, Loss loss, long seed) {
+        checkNetwork(hidden, output, loss, null, seed);
+    }
+
+    private void checkNetwork(Activation hidden, Activation output, Loss loss, Regularizer regularizer, long seed) {
         for (long s = seed; s < seed + 100; s++) {
-            if (checkNetworkIfSmooth(hidden, output, loss, s)) {
+            if (checkNetworkIfSmooth(hidden, output, loss, regularizer, s)) {
                 return;
             }
         }
         org.junit.jupiter.api.Assertions.fail("no seed gave pre-activations clear of the kink");
     }
 
-    private boolean checkNetworkIfSmooth(Activation hidden, Activation output, Loss loss, long seed) {
+    private boolean checkNetworkIfSmooth(Activation hidden, Activation output, Loss loss, Regularizer regularizer,
+                                         long seed) {
         Rng rng = new Rng(seed);
         int batch = 6;
         HostTensor x = Tensors.uniform(rng, -1f, 1f, batch, 4);
         HostTensor y = lossInputs(loss, rng, batch, 3)[1];
         try (Sequential model = new Sequential(backend).seed(seed)) {
-            model.add(new Dense(5, hidden).inputShape(4));
-            model.add(new Dense(3, output));
+            model.add(new Dense(5, hidden).inputShape(4).kernelRegularizer(regularizer));
+            model.add(new Dense(3, output).kernelRegularizer(regularizer));
             model.compile(new SGD(), loss);
             List<HostTensor> weights = model.getWeights();
             // random biases too, so that zero-initialized biases do not hide a bias bug
@@ -200,11 +206,15 @@ class GradientCheckTest {
                 }
             }
             model.setWeights(weights);
+            if (regularizer != null && regularizer.l1() > 0 && nearZero(weights)) {
+                return false; // |w| has its kink at 0
+            }
 
             List<float[]> analytic = new ArrayList<>();
-            try (Tensor xt = backend.upload(x); Tensor yt = backend.upload(y)) {
+            try (Tensor xt = backend.upload(x); Tensor yt = backend.upload(y); Tensor acc = backend.alloc(1, 2)) {
                 model.forward(xt, true);
                 model.backward(yt);
+                model.addPenalties(batch, acc, 0, true);
                 for (Parameter p : model.parameters()) {
                     analytic.add(backend.download(p.gradient()).data());
                 }
@@ -228,6 +238,27 @@ class GradientCheckTest {
             }
         }
         return true;
+    }
+
+    private static boolean nearZero(List<HostTensor> weights) {
+        for (HostTensor w : weights) {
+            for (float v : w.data()) {
+                if (Math.abs(v) < 1e-2) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Each regularizer's penalty in the loss and its gradient, through a whole network. */
+    @ParameterizedTest
+    @ValueSource(strings = {"l1", "l2", "l1_l2"})
+    void regularizedNetwork(String id) {
+        Regularizer r = Regularizer.parse(id);
+        // large factors, so that a wrong penalty gradient cannot hide inside the tolerance
+        checkNetwork(Activation.TANH, Activation.SOFTMAX, Loss.CATEGORICAL_CROSSENTROPY,
+                new Regularizer(r.l1() * 20, r.l2() * 20), 13);
     }
 
     /** True if a hidden pre-activation is so near a kink that a difference could straddle it. */

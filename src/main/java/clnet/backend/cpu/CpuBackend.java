@@ -536,6 +536,26 @@ public class CpuBackend extends Backend {
         accumulate(cpu(acc).data(), slot, correct);
     }
 
+    @Override
+    protected void doWeightPenalty(Tensor w, float l1, float l2, Tensor g, float lossWeight, Tensor acc, int slot) {
+        float[] ws = cpu(w).data();
+        if (g != null) {
+            float[] gs = cpu(g).data();
+            float twoL2 = 2f * l2;
+            Parallel.forRange(w.size(), 4, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    float wi = ws[i];
+                    gs[i] += l1 * Math.signum(wi) + twoL2 * wi;
+                }
+            });
+        }
+        double total = 0; // in double: the reference for a device's sum in another order
+        for (float wi : ws) {
+            total += l1 * Math.abs(wi) + l2 * wi * wi;
+        }
+        accumulate(cpu(acc).data(), slot, lossWeight * (float) total);
+    }
+
     // ---------------------------------------------------------------- optimizer updates
 
     @Override

@@ -336,6 +336,14 @@ public final class OpenClBackend extends Backend {
         reduce("count_correct", accuracy.ordinal(), floats(p), floats(y), p.rows(), p.cols(), floats(acc), slot);
     }
 
+    @Override
+    protected void doWeightPenalty(Tensor w, float l1, float l2, Tensor g, float lossWeight, Tensor acc, int slot) {
+        if (g != null) {
+            elementwise("penalty_gradient", w.size(), floats(w), floats(g), w.size(), l1, 2f * l2);
+        }
+        reduce("penalty_sum", floats(w), w.size(), l1, l2, lossWeight, floats(acc), slot);
+    }
+
     // ---------------------------------------------------------------- optimizer updates
 
     @Override
