@@ -1,7 +1,6 @@
 package clnet.callbacks;
 
 import clnet.train.Callback;
-import clnet.train.History;
 import clnet.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,26 +10,20 @@ import java.util.Map;
 /**
  * Keras's {@code CSVLogger}: one row per epoch run ({@code epoch,loss,accuracy,val_loss,
  * val_accuracy}), the file rewritten atomically after each epoch, so an interrupted run
- * leaves the rows of the epochs it finished and never half a file.
+ * leaves the rows of the epochs it finished and never half a file; a resumed run writes
+ * the rows of the epochs before the checkpoint too.
  */
 public final class CsvLogger implements Callback {
     private final Path file;
-    private History rows;
 
     public CsvLogger(Path file) {
         this.file = file;
     }
 
     @Override
-    public void onTrainBegin(Trainer.Run run) {
-        rows = new History();
-    }
-
-    @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
-        rows.add(logs);
         try {
-            rows.writeCsv(file);
+            run.history().writeCsv(file); // a resumed run's history holds the epochs before it too
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }

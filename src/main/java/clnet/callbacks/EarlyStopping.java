@@ -71,6 +71,29 @@ public final class EarlyStopping implements Callback {
         }
     }
 
+    @Override
+    public Map<String, Object> state() {
+        Map<String, Object> s = new java.util.LinkedHashMap<>();
+        s.put("wait", (double) wait);
+        s.put("best", monitor.best);
+        s.put("best_epoch", (double) bestEpoch);
+        if (bestWeights != null) {
+            s.put("best_weights", bestWeights);
+        }
+        return s;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void restoreState(Map<String, Object> state) {
+        wait = ((Number) state.getOrDefault("wait", 0.0)).intValue();
+        monitor.best = ((Number) state.getOrDefault("best", monitor.best)).doubleValue();
+        bestEpoch = ((Number) state.getOrDefault("best_epoch", -1.0)).intValue();
+        if (restoreBestWeights && state.get("best_weights") instanceof List<?> weights) {
+            bestWeights = (List<HostTensor>) weights;
+        }
+    }
+
     /** The epoch training stopped after (counted from 0), or -1 if it ran to the end. */
     public int stoppedEpoch() {
         return stoppedEpoch;

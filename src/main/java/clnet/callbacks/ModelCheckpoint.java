@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Keras's {@code ModelCheckpoint}: saves the model (weights, optimizer state) after every
- * epoch, or with {@code saveBestOnly} only when {@code monitor} improved. {@code {epoch}} in
+ * Keras's {@code ModelCheckpoint}: saves the model (weights, optimizer state, and where
+ * training stands, for {@code --resume}) after every epoch, or with {@code saveBestOnly} only when {@code monitor} improved. {@code {epoch}} in
  * the file name becomes the epoch number (from 1, as Keras prints it). Each save is atomic,
  * and a model whose weights went non-finite is not saved ({@link ModelFile#save}).
  */
@@ -41,13 +41,30 @@ public final class ModelCheckpoint implements Callback {
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
+        Double loss = logs.get("loss");
+        if (loss != null && !Double.isFinite(loss)) {
+            return; // a diverged epoch is no checkpoint (and TerminateOnNaN may have put older weights back)
+        }
         if (saveBestOnly && !monitor.improvedBy(monitor.value(logs))) {
             return;
         }
-        try {
-            ModelFile.save(model, path(epoch));
-        } catch (IOException e) {
-            throw new UncheckedIOException(path(epoch) + ": " + e.getMessage(), e);
-        }
+        // after every callback has seen the epoch, so that the checkpoint holds their state for it
+        run.atEpochEnd(() -> {
+            try {
+                ModelFile.save(model, path(epoch), run.trainingState());
+            } catch (IOException e) {
+                throw new UncheckedIOException(path(epoch) + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public Map<String, Object> state() {
+        return Map.of("best", monitor.best);
+    }
+
+    @Override
+    public void restoreState(Map<String, Object> state) {
+        monitor.best = ((Number) state.getOrDefault("best", monitor.best)).doubleValue();
     }
 }

@@ -66,4 +66,16 @@ public final class ReduceLROnPlateau implements Callback {
             }
         }
     }
+
+    @Override
+    public Map<String, Object> state() {
+        return Map.of("wait", (double) wait, "cooling", (double) cooling, "best", monitor.best);
+    }
+
+    @Override
+    public void restoreState(Map<String, Object> state) {
+        wait = ((Number) state.getOrDefault("wait", 0.0)).intValue();
+        cooling = ((Number) state.getOrDefault("cooling", 0.0)).intValue();
+        monitor.best = ((Number) state.getOrDefault("best", monitor.best)).doubleValue();
+    }
 }

@@ -18,6 +18,9 @@ import clnet.callbacks.CsvLogger;
 import clnet.callbacks.EarlyStopping;
 import clnet.callbacks.ModelCheckpoint;
 import clnet.callbacks.ReduceLROnPlateau;
+import clnet.callbacks.TerminateOnNaN;
+import clnet.nn.Regularizer;
+import clnet.train.TrainingState;
 import clnet.train.FitOptions;
 import clnet.train.History;
 import clnet.verify.ValidatingBackend;
@@ -36,9 +39,10 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code clnet train}: a multilayer perceptron on MNIST, or on a TensorFlow Playground data
  * set ({@code --dataset spiral}). The defaults are Keras's
- * {@code mnist_mlp} example: 784 → 512 relu → 512 relu → 10 softmax, categorical
- * cross-entropy, RMSprop, batches of 128, validated on the test set after each epoch (the
- * example's Dropout(0.2) layers are left out: clnet has no dropout yet).
+ * {@code mnist_mlp} example: 784 → 512 relu → Dropout(0.2) → 512 relu → Dropout(0.2) → 10
+ * softmax, categorical cross-entropy, RMSprop, batches of 128, 20 epochs, validated on the
+ * test set after each epoch. {@code TerminateOnNaN} is always on; {@code --resume} continues
+ * from a {@code --checkpoint} file.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a multilayer perceptron on MNIST, print one progress line per epoch, then the"
@@ -113,10 +117,26 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-save", description = "Do not save the model.")
     boolean noSave;
 
-    @Option(names = "--dropout", defaultValue = "0", paramLabel = "RATE",
-            description = "Dropout rate after each hidden layer, as Keras's Dropout(RATE); 0 for none (default:"
-                    + " ${DEFAULT-VALUE}).")
-    double dropout;
+    @Option(names = "--dropout", paramLabel = "RATE",
+            description = "Dropout rate after each hidden layer, as Keras's Dropout(RATE); 0 for none (default: 0.2"
+                    + " on MNIST, as mnist_mlp; 0 on Playground data, whose small networks it would only slow).")
+    Double dropout;
+
+    @Option(names = "--l1", defaultValue = "0", paramLabel = "FACTOR",
+            description = "L1 penalty on every Dense kernel, as Keras's kernel_regularizer=L1(FACTOR), included in"
+                    + " the reported loss (default: ${DEFAULT-VALUE}).")
+    double l1;
+
+    @Option(names = "--l2", defaultValue = "0", paramLabel = "FACTOR",
+            description = "L2 penalty on every Dense kernel, as Keras's kernel_regularizer=L2(FACTOR), included in"
+                    + " the reported loss (default: ${DEFAULT-VALUE}).")
+    double l2;
+
+    @Option(names = "--resume", paramLabel = "CHECKPOINT",
+            description = "Continue the run saved in a --checkpoint file: its model, optimizer state, epoch, batch"
+                    + " order, callbacks' state and device; bit for bit as if it had not stopped. Give the same data"
+                    + " and callbacks; --epochs is the total (default: the checkpoint's).")
+    Path resume;
 
     @Option(names = "--early-stopping", paramLabel = "MONITOR:PATIENCE",
             description = "Stop when MONITOR (val_loss, val_accuracy, loss, accuracy) has not improved for PATIENCE"
@@ -128,7 +148,8 @@ final class TrainCommand implements Callable<Integer> {
     Path csvLog;
 
     @Option(names = "--checkpoint", paramLabel = "PATH", description = "Save the model after each epoch in which"
-            + " val_loss improved (Keras's ModelCheckpoint, save_best_only); {epoch} in PATH becomes the epoch.")
+            + " val_loss improved (Keras's ModelCheckpoint, save_best_only), with what --resume needs; {epoch} in PATH"
+            + " becomes the epoch.")
     String checkpoint;
 
     @Option(names = "--reduce-lr-on-plateau", description = "Divide the learning rate by 10 when val_loss has not"
@@ -148,38 +169,39 @@ final class TrainCommand implements Callable<Integer> {
             + " for checking a device or driver).")
     boolean validate;
 
+    /** The options that define the model: a resumed run takes them from its checkpoint. */
+    private static final List<String> MODEL_OPTIONS = List.of("--layers", "--activation", "--output-activation",
+            "--initializer", "--optimizer", "--lr", "--momentum", "--loss", "--dropout", "--l1", "--l2", "--seed");
+
     @Override
     public Integer call() throws Exception {
         // Settings first, so a typo fails in a second rather than after loading the data.
+        ModelFile.Checkpoint resumed = resume != null ? readCheckpoint() : null;
+        TrainingState state = resumed != null ? resumed.state() : null;
+        Loss lossFn = resumed != null ? resumed.model().loss() : parse(() -> Loss.parse(loss), "--loss");
         Activation hidden = parse(() -> Activation.parse(activation), "--activation");
-        Loss lossFn = parse(() -> Loss.parse(loss), "--loss");
         Activation output = parse(() -> Activation.parse(outputActivation != null ? outputActivation
                 : lossFn == Loss.BINARY_CROSSENTROPY ? "sigmoid" : "softmax"), "--output-activation");
         Initializer init = parse(() -> Initializer.parse(initializer), "--initializer");
         Optimizer opt = parse(() -> Optimizer.create(optimizer, lr, momentum), "--optimizer/--lr/--momentum");
-        require(epochs >= 1, "--epochs must be at least 1");
-        require(batchSize >= 1, "--batch-size must be at least 1");
+        int totalEpochs = state != null && !given("--epochs") ? state.epochs() : epochs;
+        int batch = state != null && !given("--batch-size") ? state.batchSize() : batchSize;
+        require(totalEpochs >= 1, "--epochs must be at least 1");
+        require(batch >= 1, "--batch-size must be at least 1");
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
-        require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)");
+        double dropoutRate = dropout != null ? dropout : playground.given() ? 0 : 0.2;
+        require(dropoutRate >= 0 && dropoutRate < 1, "--dropout must be in [0, 1)");
+        require(l1 >= 0 && l2 >= 0 && Double.isFinite(l1) && Double.isFinite(l2), "--l1 and --l2 must be >= 0");
+        Regularizer regularizer = l1 > 0 || l2 > 0 ? Regularizer.l1l2(l1, l2) : null;
+        if (state != null) {
+            require(state.epoch() < totalEpochs, "--resume: " + resume + " has completed " + state.epoch()
+                    + " epochs; give --epochs above that to train on");
+        }
+        TerminateOnNaN terminateOnNaN = new TerminateOnNaN();
         List<Callback> callbacks = new ArrayList<>();
+        callbacks.add(terminateOnNaN); // first: later callbacks then see the weights it puts back
         if (earlyStopping != null) {
-            String[] parts = earlyStopping.split(":");
-            String monitor = parts[0].trim();
-            require(parts.length == 2 && List.of("loss", "accuracy", "val_loss", "val_accuracy").contains(monitor),
-                    "--early-stopping must be MONITOR:PATIENCE with MONITOR one of loss, accuracy, val_loss,"
-                            + " val_accuracy, got '" + earlyStopping + "'");
-            int patience = parse(() -> {
-                try {
-                    int p = Integer.parseInt(parts[1].trim());
-                    if (p < 0) {
-                        throw new IllegalArgumentException("patience must not be negative, got " + p);
-                    }
-                    return p;
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("patience '" + parts[1] + "' is not a whole number");
-                }
-            }, "--early-stopping");
-            callbacks.add(new EarlyStopping(monitor, patience, 0, true));
+            callbacks.add(earlyStopping(earlyStopping));
         }
         if (csvLog != null) {
             callbacks.add(new CsvLogger(csvLog));
@@ -207,48 +229,66 @@ final class TrainCommand implements Callable<Integer> {
         HostTensor yTrain = in.yTrain();
         HostTensor xTest = in.xTest();
         HostTensor yTest = in.yTest();
-        int[] widths = new int[layers.size() + 2];
-        widths[0] = xTrain.cols();
-        for (int i = 0; i < layers.size(); i++) {
-            widths[i + 1] = layers.get(i);
+        Backend opened;
+        if (resumed != null) {
+            require(resumed.model().inputFeatures() == xTrain.cols() && resumed.model().outputFeatures() == classes,
+                    "--resume: " + resume + " takes " + resumed.model().inputFeatures() + " inputs and gives "
+                            + resumed.model().outputFeatures() + " outputs; this data has " + xTrain.cols() + " and "
+                            + classes);
+            // the checkpoint's device unless another is named: bit for bit needs the same backend
+            opened = given("--device") || state.device() == null ? device.open(out)
+                    : DeviceOption.open(state.device(), out);
+        } else {
+            int[] widths = new int[layers.size() + 2];
+            widths[0] = xTrain.cols();
+            for (int i = 0; i < layers.size(); i++) {
+                widths[i + 1] = layers.get(i);
+            }
+            widths[widths.length - 1] = classes;
+            opened = device.openFor(widths, batch, out); // the device line comes first
         }
-        widths[widths.length - 1] = classes;
-        Backend opened = device.openFor(widths, batchSize, out); // the device line comes first
         out.println(xTrain.rows() + " train samples");
         out.println(xTest.rows() + " test samples");
 
         try (Backend backend = validate ? new ValidatingBackend(opened) : opened;
-             Sequential model = new Sequential(backend)) {
+             Sequential model = resumed != null ? ModelFile.load(resume, backend) : new Sequential(backend)) {
             if (validate) {
                 out.println("validate: every op is checked against the CPU reference");
             }
-            model.name(in.name()).seed(seed);
-            int inputs = xTrain.cols();
-            for (int width : layers) {
-                Dense d = new Dense(width, hidden).kernelInitializer(init);
-                model.add(model.layers().isEmpty() ? d.inputShape(inputs) : d);
-                if (dropout > 0) {
-                    model.add(new Dropout(dropout));
+            if (resumed == null) {
+                model.name(in.name()).seed(seed);
+                int inputs = xTrain.cols();
+                for (int width : layers) {
+                    Dense d = new Dense(width, hidden).kernelInitializer(init).kernelRegularizer(regularizer);
+                    model.add(model.layers().isEmpty() ? d.inputShape(inputs) : d);
+                    if (dropoutRate > 0) {
+                        model.add(new Dropout(dropoutRate));
+                    }
                 }
+                Dense last = new Dense(classes, output).kernelInitializer(init).kernelRegularizer(regularizer);
+                model.add(model.layers().isEmpty() ? last.inputShape(inputs) : last);
+                model.compile(opt, lossFn);
+            } else {
+                out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", resume, state.epoch(), totalEpochs);
             }
-            Dense last = new Dense(classes, output).kernelInitializer(init);
-            model.add(model.layers().isEmpty() ? last.inputShape(inputs) : last);
-            model.compile(opt, lossFn);
             out.print(model.summary());
 
             if (checkpoint != null) {
                 callbacks.add(new ModelCheckpoint(model, checkpoint, "val_loss", true));
             }
-            FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize).seed(seed).out(out)
-                    .callbacks(callbacks.toArray(new Callback[0]));
+            FitOptions fit = new FitOptions().epochs(totalEpochs).batchSize(batch).seed(model.seed()).out(out)
+                    .callbacks(callbacks.toArray(new Callback[0])).resumeFrom(state);
             if (validationSplit > 0) {
                 fit.validationSplit(validationSplit);
             } else {
                 fit.validationData(xTest, yTest);
             }
             History history = model.fit(xTrain, yTrain, fit);
+            if (terminateOnNaN.terminated()) {
+                throw diverged(model, terminateOnNaN, out);
+            }
 
-            EvaluationResult test = model.evaluate(xTest, yTest, batchSize, 0, out);
+            EvaluationResult test = model.evaluate(xTest, yTest, batch, 0, out);
             out.printf(Locale.ROOT, "test loss: %.4f%n", test.loss());
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
             if (!noSave) {
@@ -262,6 +302,68 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Whether {@code option} was given on the command line (not just defaulted). */
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** The checkpoint, read on the CPU for its settings; refuses options that would redefine its model. */
+    private ModelFile.Checkpoint readCheckpoint() throws java.io.IOException {
+        for (String option : MODEL_OPTIONS) {
+            require(!given(option), option + " cannot be combined with --resume: the checkpoint defines the model");
+        }
+        ModelFile.Checkpoint c;
+        try (Backend cpu = clnet.device.Backends.open("cpu:reference")) {
+            c = ModelFile.loadCheckpoint(resume, cpu);
+            c.model().close(); // only its settings are needed here; the run loads it again on its device
+        }
+        if (c.state() == null || c.model().optimizer() == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + resume + " is a model without"
+                    + " a training state; resume from a file written by --checkpoint");
+        }
+        return c;
+    }
+
+    /**
+     * The error after TerminateOnNaN stopped a run: where the loss went bad, and, when saving
+     * was asked for, the last good epoch's weights saved (it put them back in the model).
+     */
+    private IllegalStateException diverged(Sequential model, TerminateOnNaN stop, PrintStream out)
+            throws java.io.IOException {
+        String kept;
+        if (noSave) {
+            kept = "nothing saved (--no-save)";
+        } else if (stop.lastGoodEpoch() < 0) {
+            kept = "nothing saved: no epoch had a finite loss";
+        } else {
+            save(model, out);
+            kept = String.format(Locale.ROOT, "saved the weights of epoch %d, the last with a finite loss, to %s",
+                    stop.lastGoodEpoch() + 1, save);
+        }
+        return new IllegalStateException(stop.reason() + "; training stopped, " + kept + ". Lower the learning rate"
+                + " (--lr) or check the data for extreme values");
+    }
+
+    private EarlyStopping earlyStopping(String spec) {
+        String[] parts = spec.split(":");
+        String monitor = parts[0].trim();
+        require(parts.length == 2 && List.of("loss", "accuracy", "val_loss", "val_accuracy").contains(monitor),
+                "--early-stopping must be MONITOR:PATIENCE with MONITOR one of loss, accuracy, val_loss,"
+                        + " val_accuracy, got '" + spec + "'");
+        int patience = parse(() -> {
+            try {
+                int p = Integer.parseInt(parts[1].trim());
+                if (p < 0) {
+                    throw new IllegalArgumentException("patience must not be negative, got " + p);
+                }
+                return p;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("patience '" + parts[1] + "' is not a whole number");
+            }
+        }, "--early-stopping");
+        return new EarlyStopping(monitor, patience, 0, true);
     }
 
     /** Saves the model; if that fails after all, saves it to a temporary file so the training is not lost. */

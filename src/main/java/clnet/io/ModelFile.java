@@ -10,6 +10,8 @@ import clnet.ops.Loss;
 import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
+import clnet.train.History;
+import clnet.train.TrainingState;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -58,6 +60,18 @@ public final class ModelFile {
     private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** For the training state, whose best values may be infinite before the first epoch. */
+    private static final Gson STATE_GSON = new GsonBuilder().disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues().create();
+
+    /** Callbacks' weight lists are tensors named {@code callbacks/<callback>/<entry>/<parameter>}. */
+    static final String CALLBACK_PREFIX = "callbacks/";
+    /** In the training state's JSON, the value of an entry whose tensors follow in the file. */
+    static final String WEIGHTS_MARK = "@weights";
+
+    /** A model read with where its training stood: {@code state} is null in a file saved without one. */
+    public record Checkpoint(Sequential model, TrainingState state) {
+    }
 
     /** The optimizer's slots are tensors named {@code optimizer/<parameter>/<slot>}. */
     static final String OPTIMIZER_PREFIX = "optimizer/";
@@ -68,6 +82,14 @@ public final class ModelFile {
     // ---------------------------------------------------------------- save
 
     public static void save(Sequential model, Path path) throws IOException {
+        save(model, path, null);
+    }
+
+    /**
+     * Saves the model with {@code state}, where its training stands (a checkpoint that
+     * {@code --resume} continues from; {@link #loadCheckpoint} reads it back), unless null.
+     */
+    public static void save(Sequential model, Path path, TrainingState state) throws IOException {
         List<String> names = new ArrayList<>();
         List<HostTensor> weights = new ArrayList<>(model.getWeights());
         for (Parameter p : model.parameters()) {
@@ -82,6 +104,10 @@ public final class ModelFile {
                 weights.add(slot.getValue());
             }
         }
+        Map<String, Object> training = null;
+        if (state != null) {
+            training = trainingStateJson(model, state, names, weights);
+        }
         requireFinite(path, names, weights);
 
         Map<String, Object> header = new LinkedHashMap<>();
@@ -90,10 +116,24 @@ public final class ModelFile {
         metadata.put("format_version", FORMAT_VERSION);
         metadata.put("model_config", GSON.toJson(modelConfig(model)));
         if (withState) {
-            Map<String, Object> state = new LinkedHashMap<>();
-            state.put("iterations", optimizer.iterations());
-            state.put("learning_rate", optimizer.learningRate());
-            metadata.put("optimizer_state", GSON.toJson(state));
+            Map<String, Object> optimizerState = new LinkedHashMap<>();
+            optimizerState.put("iterations", optimizer.iterations());
+            optimizerState.put("learning_rate", optimizer.learningRate());
+            metadata.put("optimizer_state", GSON.toJson(optimizerState));
+        }
+        Map<String, Map<String, String>> layerState = new LinkedHashMap<>();
+        for (Layer l : model.layers()) {
+            Map<String, String> ls = new LinkedHashMap<>();
+            l.state().forEach((k, v) -> ls.put(k, Long.toString(v))); // strings: JSON numbers lose 64-bit values
+            if (!ls.isEmpty()) {
+                layerState.put(l.name(), ls);
+            }
+        }
+        if (!layerState.isEmpty()) {
+            metadata.put("layer_state", GSON.toJson(layerState));
+        }
+        if (training != null) {
+            metadata.put("training_state", STATE_GSON.toJson(training));
         }
         header.put("__metadata__", metadata);
         long offset = 0;
@@ -124,6 +164,40 @@ public final class ModelFile {
                 out.write(b);
             }
         });
+    }
+
+    /** The training state as JSON; callbacks' weight lists join {@code names} and {@code tensors}. */
+    private static Map<String, Object> trainingStateJson(Sequential model, TrainingState state, List<String> names,
+                                                         List<HostTensor> tensors) {
+        List<Parameter> params = model.parameters();
+        Map<String, Object> callbacks = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, Object>> c : state.callbacks().entrySet()) {
+            Map<String, Object> entries = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : c.getValue().entrySet()) {
+                if (e.getValue() instanceof Number n) {
+                    entries.put(e.getKey(), n.doubleValue());
+                } else if (e.getValue() instanceof List<?> list && list.size() == params.size()) {
+                    for (int i = 0; i < params.size(); i++) {
+                        names.add(CALLBACK_PREFIX + c.getKey() + "/" + e.getKey() + "/" + params.get(i).name());
+                        tensors.add((HostTensor) list.get(i));
+                    }
+                    entries.put(e.getKey(), WEIGHTS_MARK);
+                } else {
+                    throw new IllegalArgumentException("callback " + c.getKey() + " has state '" + e.getKey()
+                            + "' that is neither a number nor one tensor per weight");
+                }
+            }
+            callbacks.put(c.getKey(), entries);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("epoch", state.epoch());
+        json.put("epochs", state.epochs());
+        json.put("batch_size", state.batchSize());
+        json.put("shuffle_state", Long.toString(state.shuffleState()));
+        json.put("history", state.history().history());
+        json.put("callbacks", callbacks);
+        json.put("device", state.device());
+        return json;
     }
 
     /**
@@ -230,6 +304,14 @@ public final class ModelFile {
      * the loss and optimizer (with fresh optimizer state).
      */
     public static Sequential load(Path path, Backend backend) throws IOException {
+        return loadCheckpoint(path, backend).model();
+    }
+
+    /**
+     * Reads a model as {@link #load} does, with where its training stood when it was saved as a
+     * checkpoint (null otherwise), for {@code FitOptions.resumeFrom}.
+     */
+    public static Checkpoint loadCheckpoint(Path path, Backend backend) throws IOException {
         byte[] bytes;
         if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
             throw new ModelFileException(path + ": " + Files.size(path) + " bytes; clnet model files hold at most "
@@ -249,12 +331,11 @@ public final class ModelFile {
         Reader r = new Reader(path, bytes);
         Sequential model = new Sequential(backend);
         try {
-            r.build(model);
+            return new Checkpoint(model, r.build(model));
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
-        return model;
     }
 
     /** Parses and checks one file's bytes. */
@@ -287,7 +368,8 @@ public final class ModelFile {
             }
         }
 
-        void build(Sequential model) throws IOException {
+        /** Builds the model from the file; returns its training state, or null if it has none. */
+        TrainingState build(Sequential model) throws IOException {
             JsonObject meta = object(header, "__metadata__", "the header");
             String format = string(meta, "format", "__metadata__");
             if (!FORMAT.equals(format)) {
@@ -365,11 +447,32 @@ public final class ModelFile {
                     }
                 }
             }
+            int slotsEnd = names.size();
+            JsonObject training = null;
+            if (meta.has("training_state")) {
+                training = jsonObject(string(meta, "training_state", "__metadata__"), "training_state");
+                JsonObject callbacks = object(training, "callbacks", "training_state");
+                for (String key : callbacks.keySet()) {
+                    JsonObject entries = object(callbacks, key, "training_state callbacks");
+                    for (String entry : entries.keySet()) {
+                        if (WEIGHTS_MARK.equals(entries.get(entry).isJsonPrimitive() ? entries.get(entry).getAsString()
+                                : null)) {
+                            for (int i = 0; i < weightCount; i++) {
+                                names.add(CALLBACK_PREFIX + key + "/" + entry + "/" + names.get(i));
+                                shapes.add(shapes.get(i));
+                            }
+                        }
+                    }
+                }
+            }
             List<HostTensor> tensors = tensors(names, shapes);
             model.setWeights(tensors.subList(0, weightCount));
+            if (meta.has("layer_state")) {
+                restoreLayerState(model, jsonObject(string(meta, "layer_state", "__metadata__"), "layer_state"));
+            }
             if (iterations > 0) {
                 Map<String, HostTensor> slots = new LinkedHashMap<>();
-                for (int i = weightCount; i < names.size(); i++) {
+                for (int i = weightCount; i < slotsEnd; i++) {
                     slots.put(names.get(i).substring(OPTIMIZER_PREFIX.length()), tensors.get(i));
                 }
                 try {
@@ -378,6 +481,109 @@ public final class ModelFile {
                     throw fail("bad optimizer_state: " + e.getMessage());
                 }
             }
+            if (training == null) {
+                return null;
+            }
+            Map<String, HostTensor> byName = new LinkedHashMap<>();
+            for (int i = slotsEnd; i < names.size(); i++) {
+                byName.put(names.get(i), tensors.get(i));
+            }
+            return trainingState(training, byName, names.subList(0, weightCount));
+        }
+
+        private JsonObject jsonObject(String json, String what) throws ModelFileException {
+            try {
+                return JsonParser.parseString(json).getAsJsonObject();
+            } catch (JsonParseException | IllegalStateException e) {
+                throw fail(what + " is not a JSON object");
+            }
+        }
+
+        private void restoreLayerState(Sequential model, JsonObject state) throws ModelFileException {
+            for (Layer l : model.layers()) {
+                if (!state.has(l.name())) {
+                    continue;
+                }
+                JsonObject entries = object(state, l.name(), "layer_state");
+                Map<String, Long> values = new LinkedHashMap<>();
+                for (String k : entries.keySet()) {
+                    values.put(k, longValue(entries, k, "layer_state " + l.name()));
+                }
+                try {
+                    l.restoreState(values);
+                } catch (IllegalArgumentException e) {
+                    throw fail("bad layer_state: " + e.getMessage());
+                }
+            }
+        }
+
+        private TrainingState trainingState(JsonObject t, Map<String, HostTensor> tensors, List<String> weightNames)
+                throws ModelFileException {
+            int epoch = integer(t, "epoch", "training_state");
+            int epochs = integer(t, "epochs", "training_state");
+            int batchSize = integer(t, "batch_size", "training_state");
+            if (epoch < 0 || epochs < 0 || batchSize <= 0) {
+                throw fail("training_state has epoch " + epoch + ", epochs " + epochs + ", batch_size " + batchSize);
+            }
+            long shuffle = longValue(t, "shuffle_state", "training_state");
+            Map<String, List<Double>> values = new LinkedHashMap<>();
+            JsonObject history = object(t, "history", "training_state");
+            for (String metric : history.keySet()) {
+                List<Double> list = new ArrayList<>();
+                if (!history.get(metric).isJsonArray()) {
+                    throw fail("training_state history '" + metric + "' is not a list");
+                }
+                for (JsonElement v : history.getAsJsonArray(metric)) {
+                    list.add(doubleValue(v, "training_state history '" + metric + "'"));
+                }
+                values.put(metric, list);
+            }
+            Map<String, Map<String, Object>> callbacks = new LinkedHashMap<>();
+            JsonObject cs = object(t, "callbacks", "training_state");
+            for (String key : cs.keySet()) {
+                Map<String, Object> entries = new LinkedHashMap<>();
+                JsonObject c = object(cs, key, "training_state callbacks");
+                for (String entry : c.keySet()) {
+                    JsonElement v = c.get(entry);
+                    if (v.isJsonPrimitive() && WEIGHTS_MARK.equals(v.getAsString())) {
+                        List<HostTensor> ws = new ArrayList<>();
+                        for (String w : weightNames) {
+                            ws.add(tensors.get(CALLBACK_PREFIX + key + "/" + entry + "/" + w));
+                        }
+                        entries.put(entry, ws);
+                    } else {
+                        entries.put(entry, doubleValue(v, "training_state callback " + key + " '" + entry + "'"));
+                    }
+                }
+                callbacks.put(key, entries);
+            }
+            String device = t.has("device") ? string(t, "device", "training_state") : null;
+            return new TrainingState(epoch, epochs, batchSize, shuffle, History.of(values), callbacks, device);
+        }
+
+        /** A 64-bit integer, written as a string (JSON numbers are doubles to many readers). */
+        private long longValue(JsonObject o, String key, String where) throws ModelFileException {
+            JsonElement e = o.get(key);
+            try {
+                if (e != null && e.isJsonPrimitive()) {
+                    return Long.parseLong(e.getAsString());
+                }
+            } catch (NumberFormatException ignored) {
+                // refused below
+            }
+            throw fail(where + " has no integer '" + key + "'");
+        }
+
+        /** A number, or NaN and the infinities as Gson writes them. */
+        private double doubleValue(JsonElement v, String where) throws ModelFileException {
+            try {
+                if (v != null && v.isJsonPrimitive()) {
+                    return Double.parseDouble(v.getAsString());
+                }
+            } catch (NumberFormatException ignored) {
+                // refused below
+            }
+            throw fail(where + " is not a number: " + v);
         }
 
         /** A layer through the registry: ModelFile knows no layer class. */

@@ -135,6 +135,24 @@ public final class Dropout extends Layer {
         capacity = rows;
     }
 
+    /** The mask stream's key and the next step: saved with the model, so that a resumed run draws the masks it would have. */
+    @Override
+    public Map<String, Long> state() {
+        return built ? Map.of("seed", key, "step", step) : Map.of();
+    }
+
+    @Override
+    public void restoreState(Map<String, Long> state) {
+        Long seed = state.get("seed");
+        Long next = state.get("step");
+        if (seed == null || next == null || next < 0) {
+            throw new IllegalArgumentException("layer " + name() + ": dropout state needs a seed and a step >= 0, got "
+                    + state);
+        }
+        key = seed;
+        step = next;
+    }
+
     @Override
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();

@@ -91,6 +91,19 @@ public abstract class Layer implements AutoCloseable {
     public void addPenalties(Tensor acc, int slot, float lossWeight, boolean withGradients) {
     }
 
+    /**
+     * State that is neither a weight nor a setting but that a resumed run needs (a random
+     * stream's key and position, as Keras keeps a {@code SeedGenerator}'s state among a
+     * layer's variables); saved with the model. Nothing by default.
+     */
+    public Map<String, Long> state() {
+        return Map.of();
+    }
+
+    /** Puts back what {@link #state()} gave; the layer is built. */
+    public void restoreState(Map<String, Long> state) {
+    }
+
     /** The settings that rebuild this layer (its model-file entry), without weights. */
     public abstract Map<String, Object> config();
 

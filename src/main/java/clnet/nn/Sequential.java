@@ -12,6 +12,7 @@ import clnet.tensor.Rng;
 import clnet.train.EvaluationResult;
 import clnet.train.FitOptions;
 import clnet.train.History;
+import clnet.train.Snapshot;
 import clnet.train.Trainable;
 import clnet.train.Trainer;
 import java.io.PrintStream;
@@ -285,6 +286,19 @@ public final class Sequential implements Trainable, AutoCloseable {
             }
             backend.upload(w.data(), p.value());
         }
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        requireCompiled();
+        return new Snapshot(getWeights(), optimizer.slotValues(), optimizer.iterations(), optimizer.learningRate());
+    }
+
+    @Override
+    public void restore(Snapshot snapshot) {
+        requireCompiled();
+        setWeights(snapshot.weights());
+        optimizer.restore(snapshot.optimizerSlots(), snapshot.iterations(), snapshot.learningRate());
     }
 
     // ---------------------------------------------------------------- the step API

@@ -141,9 +141,10 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Puts saved state back: the step count, the learning rate and, when {@code values} is
-     * not empty, every slot of every parameter (keys as {@link #slotValues()} gives them),
-     * which reach the device at the next step. A missing, unknown or misshapen slot is
+     * Puts saved state back: the step count, the learning rate and every slot of every
+     * parameter (keys as {@link #slotValues()} gives them), which reach the device at the
+     * next step; empty {@code values} (a state from before the first step) start the slots
+     * from zero again. A missing, unknown or misshapen slot is
      * refused with its name, and nothing changes.
      */
     public void restore(Map<String, HostTensor> values, long iterations, float learningRate) {
@@ -176,10 +177,10 @@ public abstract class Optimizer implements AutoCloseable {
                             + " does not keep for this model");
                 }
             }
-            free(slots);
-            slots.clear();
-            pending = new LinkedHashMap<>(values); // uploaded at the first step: evaluate never allocates them
         }
+        free(slots);
+        slots.clear();
+        pending = new LinkedHashMap<>(values); // uploaded at the first step: evaluate never allocates them
         this.iterations = iterations;
         this.learningRate = lr;
     }

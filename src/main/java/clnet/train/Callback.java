@@ -25,4 +25,18 @@ public interface Callback {
 
     default void onTrainEnd(History history, Trainer.Run run) {
     }
+
+    /**
+     * What this callback must carry across a checkpoint for a resumed run to behave as an
+     * uninterrupted one (a best value, a wait count): values are {@code Double}s, or a list
+     * of {@code HostTensor}s holding one tensor per model weight, in weight order (best
+     * weights). Nothing by default.
+     */
+    default java.util.Map<String, Object> state() {
+        return java.util.Map.of();
+    }
+
+    /** Puts back what {@link #state()} gave, in a resumed run, right after {@link #onTrainBegin}. */
+    default void restoreState(java.util.Map<String, Object> state) {
+    }
 }

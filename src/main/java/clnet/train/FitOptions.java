@@ -20,6 +20,7 @@ public final class FitOptions {
     private int verbose = 1;
     private Boolean dataOnDevice;
     private PrintStream out = System.out;
+    private TrainingState resumeFrom;
 
     public FitOptions epochs(int epochs) {
         if (epochs < 0) {
@@ -87,7 +88,22 @@ public final class FitOptions {
         return dataOnDevice;
     }
 
-    /** Where progress goes (standard output by default). */
+    /**
+     * Continues a run from a checkpoint's state: training starts at epoch
+     * {@code state.epoch()} (Keras's {@code initial_epoch}; {@link #epochs} stays the total),
+     * the batch order goes on from where it was, the history holds the earlier epochs, and
+     * each callback gets its state back. The model must hold the checkpoint's weights and
+     * optimizer state ({@code ModelFile.load}).
+     */
+    public FitOptions resumeFrom(TrainingState state) {
+        this.resumeFrom = state;
+        return this;
+    }
+
+    public TrainingState resumeFrom() {
+        return resumeFrom;
+    }
+
     /** Callbacks, called in this order at each hook (Keras's {@code fit(callbacks=...)}). */
     public FitOptions callbacks(Callback... callbacks) {
         this.callbacks = java.util.List.of(callbacks);
@@ -98,6 +114,7 @@ public final class FitOptions {
         return callbacks;
     }
 
+    /** Where progress goes (standard output by default). */
     public FitOptions out(PrintStream out) {
         this.out = out;
         return this;

@@ -35,6 +35,24 @@ public final class History {
         return epochs;
     }
 
+    /** A history holding these per-epoch values (the inverse of {@link #history()}). */
+    public static History of(Map<String, List<Double>> values) {
+        History h = new History();
+        int n = values.values().stream().mapToInt(List::size).max().orElse(0);
+        for (int e = 0; e < n; e++) {
+            Map<String, Double> row = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Double>> m : values.entrySet()) {
+                row.put(m.getKey(), e < m.getValue().size() ? m.getValue().get(e) : Double.NaN);
+            }
+            h.add(row);
+        }
+        return h;
+    }
+
+    public History copy() {
+        return of(history);
+    }
+
     /** Metric name to per-epoch values, as Keras's {@code history.history}. */
     public Map<String, List<Double>> history() {
         Map<String, List<Double>> copy = new LinkedHashMap<>();

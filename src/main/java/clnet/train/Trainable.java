@@ -45,6 +45,12 @@ public interface Trainable {
 
     void setLearningRate(float rate);
 
+    /** The weights and the optimizer's state, copied to the host. */
+    Snapshot snapshot();
+
+    /** Puts back a {@link #snapshot()}: the next step continues from it exactly. */
+    void restore(Snapshot snapshot);
+
     /** Forward in inference mode and metrics for one batch. */
     Tensor testOnBatch(Tensor x, Tensor y, Tensor metrics, int slot);
 }

@@ -7,6 +7,8 @@ import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Rng;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,28 +18,31 @@ import java.util.Map;
  * The loops behind {@code fit}, {@code evaluate} and {@code predict}.
  *
  * <p>The data is uploaded once; each batch is gathered on the device from a shuffled
- * order; loss and accuracy are summed on the device into a 1 x 8 metrics tensor of four
- * compensated accumulators ({@link Backend#accumulate}: exact counts for any data size),
- * at slots {@value #TRAIN} (train
- * loss, train correct, validation loss, validation correct) that is read back only when
- * a progress line is drawn, and at the end of each epoch.
+ * order; loss and accuracy are summed on the device into a metrics tensor of compensated
+ * accumulators ({@link Backend#accumulate}: exact counts for any data size), one block of
+ * {@value #BLOCK} floats (loss sum, its error, correct count, its error) for validation and
+ * one for each training batch of the epoch. The tensor is read back only when a progress
+ * line is drawn and at the end of each epoch; the host then sums the blocks in double, and
+ * knows which batch's loss first went bad.
  */
 public final class Trainer {
     private static final long SHUFFLE_STREAM = 0x5348_5546_464C_45L; // "SHUFFLE"
 
-    /**
-     * The metrics tensor: at {@link #TRAIN} the training (or evaluation) loss sum and, two
-     * floats on, the correct count; at {@link #VALIDATION} the same for validation. Each is
-     * a (sum, carried error) pair.
-     */
+    /** Floats per metrics block: the loss sum at +0, the correct count at +2, each a (sum, error) pair. */
+    public static final int BLOCK = 4;
+    /** The block of {@code evaluate}, and of validation in {@code fit}. */
     public static final int TRAIN = 0;
-    public static final int VALIDATION = 4;
-    static final int METRIC_FLOATS = 8;
+    public static final int VALIDATION = 0;
 
     private final Trainable model;
 
     public Trainer(Trainable model) {
         this.model = model;
+    }
+
+    /** The block of training batch {@code step} of an epoch (validation keeps block 0). */
+    static int stepSlot(int step) {
+        return BLOCK * (step + 1);
     }
 
     public History fit(HostTensor x, HostTensor y, FitOptions options) {
@@ -66,25 +71,30 @@ public final class Trainer {
         }
 
         Backend backend = model.backend();
-        History history = new History();
         int n = trainX.rows();
         int batch = Math.min(options.batchSize(), n);
         int steps = (n + batch - 1) / batch;
         long seed = options.seed() != null ? options.seed() : model.seed();
-        Rng shuffleRng = new Rng(seed ^ SHUFFLE_STREAM);
+        TrainingState resume = options.resumeFrom();
+        Rng shuffleRng = resume != null ? new Rng(resume.shuffleState()) : new Rng(seed ^ SHUFFLE_STREAM);
+        History history = resume != null ? resume.history().copy() : new History();
+        int firstEpoch = resume != null ? resume.epoch() : 0;
         PrintStream out = options.out();
         boolean dynamic = options.verbose() == 1 && Progbar.isTerminal(out);
-        Run run = new Run(model, out);
         List<Callback> callbacks = options.callbacks();
+        Run run = new Run(model, out, callbacks, history, options.epochs(), batch, shuffleRng, firstEpoch);
         callbacks.forEach(c -> c.onTrainBegin(run));
+        if (resume != null) {
+            run.restoreCallbacks(resume.callbacks());
+        }
 
         try (BatchSource train = BatchSource.of(backend, trainX, trainY, options.dataOnDevice());
              BatchSource val = valX == null ? null : BatchSource.of(backend, valX, valY, options.dataOnDevice());
              Tensor xb = backend.alloc(batch, trainX.cols());
              Tensor yb = backend.alloc(batch, trainY.cols());
-             Tensor metrics = backend.alloc(1, METRIC_FLOATS)) {
-            float[] host = new float[METRIC_FLOATS];
-            for (int epoch = 0; epoch < options.epochs() && !run.stopping(); epoch++) {
+             Tensor metrics = backend.alloc(1, stepSlot(steps))) {
+            float[] host = new float[stepSlot(steps)];
+            for (int epoch = firstEpoch; epoch < options.epochs() && !run.stopping(); epoch++) {
                 if (options.verbose() > 0) {
                     out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, options.epochs());
                 }
@@ -102,25 +112,26 @@ public final class Trainer {
                     Tensor xv = xb.firstRows(rows);
                     Tensor yv = yb.firstRows(rows);
                     train.batch(start, xv, yv);
-                    model.trainOnBatch(xv, yv, metrics, TRAIN);
+                    model.trainOnBatch(xv, yv, metrics, stepSlot(step));
                     for (Callback c : callbacks) {
                         c.onBatchEnd(epoch, step, run);
                     }
+                    final int done = step + 1;
                     final int seen = start + rows;
-                    bar.update(step + 1, () -> {
+                    bar.update(done, () -> {
                         backend.download(metrics, host);
-                        return metricValues(host, TRAIN, seen, "");
+                        return trainingValues(host, done, seen);
                     });
                 }
                 if (val != null) {
                     runBatches(val, xb, yb, metrics, VALIDATION);
                 }
                 backend.download(metrics, host);
-                Map<String, Double> values = metricValues(host, TRAIN, n, "");
+                Map<String, Double> values = trainingValues(host, steps, n);
                 if (val != null) {
                     values.putAll(metricValues(host, VALIDATION, val.size(), "val_"));
                 }
-                checkFinite(values.get("loss"), epoch + 1, options.epochs());
+                run.epochDone(epoch, host, steps, batch, n);
                 history.add(values);
                 if (options.verbose() > 0) {
                     bar.finish(values);
@@ -128,6 +139,7 @@ public final class Trainer {
                 for (Callback c : callbacks) {
                     c.onEpochEnd(epoch, values, run);
                 }
+                run.runEpochEndActions();
             }
         }
         for (Callback c : callbacks) {
@@ -136,15 +148,53 @@ public final class Trainer {
         return history;
     }
 
+    /** The training loss and accuracy over the first {@code batches} batches' blocks, {@code samples} rows. */
+    private static Map<String, Double> trainingValues(float[] host, int batches, int samples) {
+        double loss = 0;
+        double correct = 0;
+        for (int b = 0; b < batches; b++) {
+            loss += Backend.accumulated(host, stepSlot(b));
+            correct += Backend.accumulated(host, stepSlot(b) + 2);
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", loss / samples);
+        m.put("accuracy", correct / samples);
+        return m;
+    }
+
     /** What a callback may do to the run it is called from (public for callbacks tested on their own). */
     public static final class Run {
         private final Trainable model;
         private final PrintStream out;
+        private final List<Callback> callbacks;
+        private final List<String> keys;
+        private final History history;
+        private final int epochs;
+        private final int batchSize;
+        private final Rng shuffleRng;
+        private final int initialEpoch;
+        private final List<Runnable> epochEndActions = new ArrayList<>();
         private boolean stop;
+        private int epochsDone;
+        private float[] batchLosses = new float[0];
 
+        /** A run of {@code model} outside {@code fit}, for callbacks tested on their own. */
         public Run(Trainable model, PrintStream out) {
+            this(model, out, List.of(), new History(), 1, 1, new Rng(0), 0);
+        }
+
+        Run(Trainable model, PrintStream out, List<Callback> callbacks, History history, int epochs, int batchSize,
+            Rng shuffleRng, int initialEpoch) {
             this.model = model;
             this.out = out;
+            this.callbacks = callbacks;
+            this.keys = keys(callbacks);
+            this.history = history;
+            this.epochs = epochs;
+            this.batchSize = batchSize;
+            this.shuffleRng = shuffleRng;
+            this.initialEpoch = initialEpoch;
+            this.epochsDone = initialEpoch;
         }
 
         /** Ends training after the current epoch (Keras's {@code model.stop_training = True}). */
@@ -156,6 +206,16 @@ public final class Trainer {
             return stop;
         }
 
+        /** The epoch this run started at: 0, or the epochs a resumed checkpoint had completed. */
+        public int initialEpoch() {
+            return initialEpoch;
+        }
+
+        /** The metrics of every epoch so far (those before a resume included). */
+        public History history() {
+            return history;
+        }
+
         /** The weights, copied to the host. */
         public List<HostTensor> weights() {
             return model.getWeights();
@@ -163,6 +223,15 @@ public final class Trainer {
 
         public void setWeights(List<HostTensor> weights) {
             model.setWeights(weights);
+        }
+
+        /** The weights and the optimizer's state, to put back with {@link #restore}. */
+        public Snapshot snapshot() {
+            return model.snapshot();
+        }
+
+        public void restore(Snapshot snapshot) {
+            model.restore(snapshot);
         }
 
         public float learningRate() {
@@ -178,6 +247,88 @@ public final class Trainer {
         public PrintStream out() {
             return out;
         }
+
+        /** Batches per epoch. */
+        public int batches() {
+            return batchLosses.length;
+        }
+
+        /**
+         * The first batch (from 0) of the epoch just ended whose mean loss was not finite, or
+         * -1 if every batch's was: where a run went bad, though the loss is read only once an
+         * epoch (reading it after every batch would wait for the device every time).
+         */
+        public int firstNonFiniteBatch() {
+            for (int b = 0; b < batchLosses.length; b++) {
+                if (!Float.isFinite(batchLosses[b])) {
+                    return b;
+                }
+            }
+            return -1;
+        }
+
+        /**
+         * Runs {@code action} once every callback has seen this epoch's end, so that what it
+         * records (a checkpoint's {@link #trainingState()}) includes their state for the epoch.
+         */
+        public void atEpochEnd(Runnable action) {
+            epochEndActions.add(action);
+        }
+
+        /** Where training stands after the last completed epoch, for a checkpoint. */
+        public TrainingState trainingState() {
+            Map<String, Map<String, Object>> states = new LinkedHashMap<>();
+            for (int i = 0; i < callbacks.size(); i++) {
+                Map<String, Object> s = callbacks.get(i).state();
+                if (!s.isEmpty()) {
+                    states.put(keys.get(i), s);
+                }
+            }
+            return new TrainingState(epochsDone, epochs, batchSize, shuffleRng.state(), history.copy(), states,
+                    model.backend().name());
+        }
+
+        void epochDone(int epoch, float[] host, int steps, int batch, int samples) {
+            epochsDone = epoch + 1;
+            batchLosses = new float[steps];
+            for (int b = 0; b < steps; b++) {
+                int rows = Math.min(batch, samples - b * batch);
+                batchLosses[b] = (float) (Backend.accumulated(host, stepSlot(b)) / rows);
+            }
+        }
+
+        /**
+         * Runs what callbacks queued with {@link #atEpochEnd}: {@code fit} calls it after every
+         * callback has seen an epoch's end (a callback tested on its own calls it itself).
+         */
+        public void runEpochEndActions() {
+            try {
+                epochEndActions.forEach(Runnable::run);
+            } finally {
+                epochEndActions.clear();
+            }
+        }
+
+        void restoreCallbacks(Map<String, Map<String, Object>> states) {
+            for (int i = 0; i < callbacks.size(); i++) {
+                Map<String, Object> s = states.get(keys.get(i));
+                if (s != null) {
+                    callbacks.get(i).restoreState(s);
+                }
+            }
+        }
+
+        /** Each callback's key in a checkpoint: its class's simple name, _1, _2, ... for repeats. */
+        private static List<String> keys(List<Callback> callbacks) {
+            Map<String, Integer> seen = new HashMap<>();
+            List<String> keys = new ArrayList<>();
+            for (Callback c : callbacks) {
+                String base = c.getClass().getSimpleName();
+                int k = seen.merge(base, 1, Integer::sum) - 1;
+                keys.add(k == 0 ? base : base + "_" + k);
+            }
+            return keys;
+        }
     }
 
     public EvaluationResult evaluate(HostTensor x, HostTensor y, int batchSize, int verbose, PrintStream out) {
@@ -190,13 +341,13 @@ public final class Trainer {
         try (BatchSource data = BatchSource.of(backend, x, y, null);
              Tensor xb = backend.alloc(batch, x.cols());
              Tensor yb = backend.alloc(batch, y.cols());
-             Tensor metrics = backend.alloc(1, METRIC_FLOATS)) {
+             Tensor metrics = backend.alloc(1, BLOCK)) {
             Progbar bar = verbose > 0
                     ? new Progbar(out, (x.rows() + batch - 1) / batch, verbose == 1 && Progbar.isTerminal(out),
                     verbose == 1)
                     : null;
             runBatches(data, xb, yb, metrics, TRAIN);
-            float[] host = new float[METRIC_FLOATS];
+            float[] host = new float[BLOCK];
             backend.download(metrics, host);
             Map<String, Double> values = metricValues(host, TRAIN, x.rows(), "");
             if (bar != null) {
@@ -248,14 +399,6 @@ public final class Trainer {
         m.put(prefix + "loss", Backend.accumulated(host, slot) / samples);
         m.put(prefix + "accuracy", Backend.accumulated(host, slot + 2) / samples);
         return m;
-    }
-
-    private static void checkFinite(double loss, int epoch, int epochs) {
-        if (!Double.isFinite(loss)) {
-            throw new NonFiniteLossException(String.format(Locale.ROOT,
-                    "the training loss became %s in epoch %d/%d; training stopped. Lower the learning rate"
-                            + " (--lr) or check the data for extreme values", loss, epoch, epochs));
-        }
     }
 
     // ---------------------------------------------------------------- input checks

@@ -89,6 +89,7 @@ class CallbacksTest {
             double[] valLoss = {0.9, 0.7, 0.8, 0.6};
             for (int e = 0; e < valLoss.length; e++) {
                 best.onEpochEnd(e, Map.of("val_loss", valLoss[e]), run);
+                run.runEpochEndActions();
             }
             assertTrue(Files.exists(best.path(0)) && Files.exists(best.path(1)) && Files.exists(best.path(3)));
             assertFalse(Files.exists(best.path(2)), "epoch 3 did not improve");

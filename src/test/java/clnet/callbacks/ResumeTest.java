@@ -1,0 +1,197 @@
+package clnet.callbacks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clnet.Tensors;
+import clnet.TestBackends;
+import clnet.backend.Backend;
+import clnet.io.ModelFile;
+import clnet.nn.Dense;
+import clnet.nn.Dropout;
+import clnet.nn.Regularizer;
+import clnet.nn.Sequential;
+import clnet.ops.Loss;
+import clnet.optim.Adam;
+import clnet.optim.SGD;
+import clnet.tensor.HostTensor;
+import clnet.tensor.Rng;
+import clnet.train.Callback;
+import clnet.train.FitOptions;
+import clnet.train.History;
+import clnet.train.TrainingState;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Checkpoints that resume bit for bit, TerminateOnNaN, and regularizers in the reported
+ * loss, on every backend (the CPU backend and the OpenCL test device).
+ */
+@ParameterizedClass
+@MethodSource("clnet.TestBackends#deviceNames")
+class ResumeTest {
+    private static final HostTensor X = Tensors.uniform(new Rng(1), -1f, 1f, 90, 12);
+    private static final HostTensor Y = Tensors.oneHot(new Rng(2), 90, 4);
+    private static final HostTensor VX = Tensors.uniform(new Rng(3), -1f, 1f, 30, 12);
+    private static final HostTensor VY = Tensors.oneHot(new Rng(4), 30, 4);
+
+    private final String device;
+    private final Backend backend;
+
+    ResumeTest(String device) {
+        this.device = device;
+        this.backend = TestBackends.open(device);
+    }
+
+    @AfterEach
+    void close() {
+        backend.close();
+    }
+
+    /** Dropout, a regularizer and Adam (whose step count matters): everything a resume must carry. */
+    private Sequential model() {
+        Sequential m = new Sequential(backend).seed(7);
+        m.add(new Dense(16, "relu").inputShape(12).kernelRegularizer(Regularizer.l2(1e-3)));
+        m.add(new Dropout(0.25));
+        m.add(new Dense(4, "softmax"));
+        m.compile(new Adam(0.01f), Loss.CATEGORICAL_CROSSENTROPY);
+        return m;
+    }
+
+    private static FitOptions options(int epochs, Callback... callbacks) {
+        return new FitOptions().epochs(epochs).batchSize(16).verbose(0).validationData(VX, VY).callbacks(callbacks);
+    }
+
+    @Test
+    void sixEpochsEqualThreeThenThreeResumedBitForBit(@TempDir Path dir) throws Exception {
+        List<HostTensor> straight;
+        History straightHistory;
+        try (Sequential m = model()) {
+            straightHistory = m.fit(X, Y, options(6));
+            straight = m.getWeights();
+        }
+        Path checkpoint = dir.resolve("ck-{epoch}.safetensors");
+        try (Sequential m = model()) {
+            // stopped after 3 of 6 epochs; ReduceLROnPlateau and EarlyStopping keep state across the resume
+            m.fit(X, Y, options(3, new ReduceLROnPlateau("val_loss", 0.5, 100, 0, 0, 0f),
+                    new EarlyStopping("val_loss", 100, 0, true),
+                    new ModelCheckpoint(m, checkpoint.toString(), "val_loss", false)));
+        }
+        Path third = dir.resolve("ck-03.safetensors");
+        ModelFile.Checkpoint c = ModelFile.loadCheckpoint(third, backend);
+        try (Sequential m = c.model()) {
+            TrainingState state = c.state();
+            assertNotNull(state, "a checkpoint holds its training state");
+            assertEquals(3, state.epoch());
+            assertEquals(backend.name(), state.device());
+            assertTrue(state.callbacks().containsKey("EarlyStopping"), state.callbacks().toString());
+            History resumed = m.fit(X, Y, options(6, new ReduceLROnPlateau("val_loss", 0.5, 100, 0, 0, 0f),
+                    new EarlyStopping("val_loss", 100, 0, true)).resumeFrom(state));
+            List<HostTensor> w = m.getWeights();
+            for (int i = 0; i < w.size(); i++) {
+                assertArrayEquals(straight.get(i).data(), w.get(i).data(), device + ": weight " + i);
+            }
+            assertEquals(straightHistory.history(), resumed.history(), "the history, earlier epochs included");
+        }
+    }
+
+    @Test
+    void sameSeedSameDataGivesTheSameRunWithAndWithoutDropout() {
+        for (boolean dropout : new boolean[] {false, true}) {
+            List<HostTensor> first = null;
+            History firstHistory = null;
+            for (int run = 0; run < 2; run++) {
+                try (Sequential m = new Sequential(backend).seed(11)) {
+                    m.add(new Dense(16, "relu").inputShape(12));
+                    if (dropout) {
+                        m.add(new Dropout(0.5));
+                    }
+                    m.add(new Dense(4, "softmax"));
+                    m.compile(new Adam(0.01f), Loss.CATEGORICAL_CROSSENTROPY);
+                    History h = m.fit(X, Y, options(3));
+                    if (first == null) {
+                        first = m.getWeights();
+                        firstHistory = h;
+                    } else {
+                        assertEquals(firstHistory.history(), h.history(), "dropout " + dropout);
+                        List<HostTensor> w = m.getWeights();
+                        for (int i = 0; i < w.size(); i++) {
+                            assertArrayEquals(first.get(i).data(), w.get(i).data(), "dropout " + dropout);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The loss goes bad in the second epoch: the run stops there, naming the batch, with the first epoch's weights. */
+    @Test
+    void terminateOnNaNNamesTheBatchAndPutsBackTheLastGoodEpoch() {
+        List<HostTensor> afterOne;
+        try (Sequential m = new Sequential(backend).seed(3)) {
+            m.add(new Dense(8, "linear").inputShape(12));
+            m.add(new Dense(4, "linear"));
+            m.compile(new SGD(0.01f), Loss.MEAN_SQUARED_ERROR);
+            m.fit(X, Y, options(1));
+            afterOne = m.getWeights();
+        }
+        try (Sequential m = new Sequential(backend).seed(3)) {
+            m.add(new Dense(8, "linear").inputShape(12));
+            m.add(new Dense(4, "linear"));
+            m.compile(new SGD(0.01f), Loss.MEAN_SQUARED_ERROR);
+            TerminateOnNaN stop = new TerminateOnNaN();
+            LearningRateScheduler explode = new LearningRateScheduler((epoch, lr) -> epoch == 0 ? lr : 1e12f);
+            History h = m.fit(X, Y, options(5, explode, stop));
+            assertTrue(stop.terminated());
+            assertEquals(2, h.epochs(), "stopped after the epoch that went bad");
+            assertTrue(stop.reason().matches("the training loss became (NaN|Infinity) in epoch 2, batch \\d/6"),
+                    stop.reason());
+            assertEquals(0, stop.lastGoodEpoch());
+            List<HostTensor> w = m.getWeights();
+            for (int i = 0; i < w.size(); i++) {
+                assertArrayEquals(afterOne.get(i).data(), w.get(i).data(), "the first epoch's weights are back");
+            }
+        }
+    }
+
+    /**
+     * Keras's reported loss with a regularizer is the data loss plus the penalty: with a
+     * learning rate too small to move a weight, the two runs differ by exactly l2 * sum(kernel²).
+     */
+    @Test
+    void theL2PenaltyIsInTheReportedLoss() {
+        double[] loss = new double[2];
+        double[] val = new double[2];
+        double penalty = 0;
+        for (int withL2 = 0; withL2 < 2; withL2++) {
+            try (Sequential m = new Sequential(backend).seed(5)) {
+                Regularizer r = withL2 == 1 ? Regularizer.l2(0.01) : null;
+                m.add(new Dense(16, "tanh").inputShape(12).kernelRegularizer(r));
+                m.add(new Dense(4, "softmax").kernelRegularizer(r));
+                m.compile(new SGD(1e-30f), Loss.CATEGORICAL_CROSSENTROPY); // too small to move a weight
+                History h = m.fit(X, Y, options(1));
+                loss[withL2] = h.last("loss");
+                val[withL2] = h.last("val_loss");
+                if (withL2 == 1) {
+                    List<HostTensor> w = m.getWeights();
+                    for (int k : new int[] {0, 2}) { // the kernels; biases are not regularized
+                        for (float v : w.get(k).data()) {
+                            penalty += 0.01 * v * v;
+                        }
+                    }
+                    assertEquals(val[1], m.evaluate(VX, VY).loss(), 1e-5, "evaluate includes it too");
+                }
+            }
+        }
+        assertTrue(penalty > 0.01, "the penalty is not negligible: " + penalty);
+        assertEquals(penalty, loss[1] - loss[0], 1e-5);
+        assertEquals(penalty, val[1] - val[0], 1e-5);
+    }
+}
