@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,16 +39,23 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        Usage.require(spec.commandLine(), batchSize >= 1, "--batch-size must be at least 1");
+        Loss chosen = loss == null ? null : Usage.parse(spec.commandLine(), "--loss", () -> Loss.parse(loss));
         PrintStream out = main.out;
         Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
-            if (loss != null || m.loss() == null) {
-                m.compile(Loss.parse(loss != null ? loss : "categorical_crossentropy")); // no optimizer: nothing trains
+            if (chosen != null || m.loss() == null) {
+                m.compile(chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY); // no optimizer: nothing trains
             }
             EvaluationResult r = m.evaluate(test.images(),
-                    TrainingData.targets(m.loss(), test.labels(), m.outputFeatures()), Math.max(1, batchSize), 1, out);
+                    TrainingData.targets(m.loss(), test.labels(), m.outputFeatures()), batchSize, 1, out);
+            NonFinite.requireFiniteLoss(r.loss(), () -> m.predict(test.images(), batchSize), model.toString(),
+                    "the test set");
             out.printf(Locale.ROOT, "test loss: %.4f%n", r.loss());
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", r.accuracy());
         }

@@ -41,14 +41,13 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (limit < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1");
-        }
+        Usage.require(spec.commandLine(), limit >= 1, "--limit must be at least 1");
         PrintStream out = main.out;
         Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
         int n = Math.min(limit, test.count());
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             HostTensor p = m.predict(test.images().rowRange(0, n), 128);
+            NonFinite.requireFinite(p, model.toString(), "test");
             out.println("sample  class  probability  label");
             int right = 0;
             for (int i = 0; i < n; i++) {

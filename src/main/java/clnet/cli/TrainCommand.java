@@ -110,9 +110,14 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
-    @Option(names = "--save", defaultValue = "mnist_mlp.safetensors", paramLabel = "PATH",
-            description = "Where to save the trained model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--save", paramLabel = "PATH",
+            description = "Where to save the trained model, replacing a file there (default: NAME.safetensors in"
+                    + " the working directory, mnist_mlp for MNIST, or NAME-2, NAME-3, ... if that exists: a file"
+                    + " that --save did not name is never replaced).")
     Path save;
+
+    /** Why the model goes where it goes, when --save did not say: printed with the save. */
+    private String saveNote = "";
 
     @Option(names = "--no-save", description = "Do not save the model.")
     boolean noSave;
@@ -213,6 +218,14 @@ final class TrainCommand implements Callable<Integer> {
             require(width >= 1, "--layers widths must be positive: " + layers);
         }
         if (!noSave) {
+            if (save == null) {
+                String base = resumed != null ? resumed.model().name() : playground.given()
+                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : "mnist_mlp";
+                save = freePath(base);
+                if (!save.toString().equals(base + ".safetensors")) {
+                    saveNote = " (" + base + ".safetensors exists; clnet replaces a file only when --save names it)";
+                }
+            }
             // now, not after the training it would otherwise throw away
             try {
                 ModelFile.checkWritable(save);
@@ -289,6 +302,8 @@ final class TrainCommand implements Callable<Integer> {
             }
 
             EvaluationResult test = model.evaluate(xTest, yTest, batch, 0, out);
+            NonFinite.requireFiniteLoss(test.loss(), () -> model.predict(xTest, batch), "the trained model",
+                    "the test set");
             out.printf(Locale.ROOT, "test loss: %.4f%n", test.loss());
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
             if (!noSave) {
@@ -302,6 +317,15 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code base.safetensors}, or the first of {@code base-2.safetensors}, ... that does not exist. */
+    private static Path freePath(String base) {
+        Path p = Path.of(base + ".safetensors");
+        for (int i = 2; java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) {
+            p = Path.of(base + "-" + i + ".safetensors");
+        }
+        return p;
     }
 
     /** Whether {@code option} was given on the command line (not just defaulted). */
@@ -370,7 +394,7 @@ final class TrainCommand implements Callable<Integer> {
     private void save(Sequential model, PrintStream out) throws java.io.IOException {
         try {
             ModelFile.save(model, save);
-            out.println("saved model to " + save);
+            out.println("saved model to " + save + saveNote);
         } catch (java.io.IOException e) {
             Path rescue = java.nio.file.Files.createTempFile(model.name() + "-", ".safetensors");
             ModelFile.save(model, rescue);

@@ -1,5 +1,6 @@
 package clnet.data;
 
+import clnet.files.SafeFiles;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -35,6 +36,8 @@ public final class IdxReader {
     // A gzip member is at least a 10-byte header, a 2-byte empty deflate block and an 8-byte trailer.
     private static final int GZIP_MIN_LENGTH = 20;
     private static final int BUFFER_SIZE = 1 << 16;
+    /** The most a deflate stream expands: 258 bytes per 2-bit code, about 1032 to 1. */
+    static final long DEFLATE_MAX_RATIO = 1032;
 
     private IdxReader() {
     }
@@ -55,8 +58,12 @@ public final class IdxReader {
      * @throws IOException on other read errors
      */
     public static IdxArray read(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new IdxFormatException(file, "is a directory, not an IDX file");
+        String problem = SafeFiles.unreadable(file, "an IDX file");
+        if (problem != null) {
+            if (problem.equals("no such file")) {
+                throw new java.nio.file.NoSuchFileException(file.toString(), null, problem);
+            }
+            throw new IdxFormatException(file, problem);
         }
         long fileSize = Files.size(file);
         if (fileSize == 0) {
@@ -91,6 +98,12 @@ public final class IdxReader {
             Header header;
             try (InputStream in = openGzip(file)) {
                 header = readHeader(file, in);
+                // deflate expands at most 1032-fold: a header claiming more than the compressed
+                // bytes can hold is refused before anything is allocated for it
+                if ((long) header.length() + header.dataLength() > DEFLATE_MAX_RATIO * fileSize) {
+                    throw new IdxFormatException(file, "the header declares " + header.describeData() + " but "
+                            + fileSize + " gzip bytes decompress to at most " + DEFLATE_MAX_RATIO * fileSize);
+                }
                 long expectedTotal = (long) header.length() + header.dataLength();
                 if ((expectedTotal & 0xFFFFFFFFL) == trailerSize) {
                     return readData(file, in, header);
@@ -189,8 +202,13 @@ public final class IdxReader {
             }
         }
         BigInteger product = BigInteger.ONE;
-        for (int d : dims) {
-            product = product.multiply(BigInteger.valueOf(d));
+        for (int i = 0; i < rank; i++) {
+            product = product.multiply(BigInteger.valueOf(dims[i]));
+            if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0 && i < rank - 1) {
+                // even when a later dimension is 0: no shape here may pass 2^31 - 1 on the way
+                throw new IdxFormatException(file, "the header declares " + IdxArray.describe(dims) + ", whose first "
+                        + (i + 1) + " dimensions already exceed " + Integer.MAX_VALUE + " elements");
+            }
         }
         if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
             throw new IdxFormatException(file, "the header declares " + IdxArray.describe(dims) + " = " + product

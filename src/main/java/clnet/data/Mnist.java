@@ -120,12 +120,13 @@ public final class Mnist {
 
     /** The raw file if present, else the {@code .gz} one. */
     private static Path find(Path dir, String name) throws NoSuchFileException {
+        // whatever is there, the reader says what is wrong with it (a directory, a FIFO): not "missing"
         Path raw = dir.resolve(name);
-        if (Files.isRegularFile(raw)) {
+        if (Files.exists(raw, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return raw;
         }
         Path gz = dir.resolve(name + ".gz");
-        if (Files.isRegularFile(gz)) {
+        if (Files.exists(gz, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return gz;
         }
         throw new NoSuchFileException(dir.toString(), null, "no " + name + " or " + name + ".gz in this directory; "

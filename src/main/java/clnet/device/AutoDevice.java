@@ -11,10 +11,8 @@ import clnet.tensor.Rng;
 import clnet.tensor.Shape;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -259,16 +257,9 @@ public final class AutoDevice {
     /** Writes the cache atomically; a cache that cannot be written only costs a measurement next time. */
     private static boolean store(Path file, Properties p) {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), ".auto-device", ".tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    p.store(out, "clnet --device auto: the fastest CPU-side device per machine and network");
-                }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            java.io.StringWriter text = new java.io.StringWriter();
+            p.store(text, "clnet --device auto: the fastest CPU-side device per machine and network");
+            clnet.files.SafeFiles.writeString(file, text.toString());
             return true;
         } catch (IOException | RuntimeException e) {
             return false;

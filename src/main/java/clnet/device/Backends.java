@@ -36,8 +36,13 @@ public final class Backends {
     /** Throws IllegalArgumentException unless {@code device} is one of the names above. */
     public static void checkName(String device) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
-        if (!EXPLICIT.matcher(d).matches() && !List.of("auto", "cpu", "cpu:reference", "opencl", "gpu").contains(d)) {
+        Matcher m = EXPLICIT.matcher(d);
+        if (!m.matches() && !List.of("auto", "cpu", "cpu:reference", "opencl", "gpu").contains(d)) {
             throw new IllegalArgumentException("unknown device '" + device + "' (known: " + DEVICES_HELP + ")");
+        }
+        if (m.matches() && (m.group(1).length() > 6 || m.group(2).length() > 6)) {
+            throw new IllegalArgumentException("device '" + device + "': platform and device indices are small"
+                    + " numbers (clnet devices lists them)");
         }
     }
 

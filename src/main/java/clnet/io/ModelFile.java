@@ -1,6 +1,7 @@
 package clnet.io;
 
 import clnet.backend.Backend;
+import clnet.files.SafeFiles;
 import clnet.nn.Layer;
 import clnet.nn.LayerConfig;
 import clnet.nn.LayerRegistry;
@@ -15,9 +16,8 @@ import clnet.train.TrainingState;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
@@ -60,9 +60,6 @@ public final class ModelFile {
     private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-    /** For the training state, whose best values may be infinite before the first epoch. */
-    private static final Gson STATE_GSON = new GsonBuilder().disableHtmlEscaping()
-            .serializeSpecialFloatingPointValues().create();
 
     /** Callbacks' weight lists are tensors named {@code callbacks/<callback>/<entry>/<parameter>}. */
     static final String CALLBACK_PREFIX = "callbacks/";
@@ -133,7 +130,7 @@ public final class ModelFile {
             metadata.put("layer_state", GSON.toJson(layerState));
         }
         if (training != null) {
-            metadata.put("training_state", STATE_GSON.toJson(training));
+            metadata.put("training_state", GSON.toJson(training));
         }
         header.put("__metadata__", metadata);
         long offset = 0;
@@ -156,7 +153,7 @@ public final class ModelFile {
         }
         head.flip();
 
-        writeAtomically(path, out -> {
+        SafeFiles.writeAtomically(path, out -> {
             out.write(head);
             for (HostTensor w : weights) {
                 ByteBuffer b = ByteBuffer.allocate(4 * w.data().length).order(ByteOrder.LITTLE_ENDIAN);
@@ -164,6 +161,11 @@ public final class ModelFile {
                 out.write(b);
             }
         });
+    }
+
+    /** A number for strict JSON: NaN and the infinities (a best value before the first epoch) as strings. */
+    private static Object jsonNumber(double v) {
+        return Double.isFinite(v) ? (Object) v : Double.toString(v);
     }
 
     /** The training state as JSON; callbacks' weight lists join {@code names} and {@code tensors}. */
@@ -175,7 +177,7 @@ public final class ModelFile {
             Map<String, Object> entries = new LinkedHashMap<>();
             for (Map.Entry<String, Object> e : c.getValue().entrySet()) {
                 if (e.getValue() instanceof Number n) {
-                    entries.put(e.getKey(), n.doubleValue());
+                    entries.put(e.getKey(), jsonNumber(n.doubleValue()));
                 } else if (e.getValue() instanceof List<?> list && list.size() == params.size()) {
                     for (int i = 0; i < params.size(); i++) {
                         names.add(CALLBACK_PREFIX + c.getKey() + "/" + e.getKey() + "/" + params.get(i).name());
@@ -194,7 +196,9 @@ public final class ModelFile {
         json.put("epochs", state.epochs());
         json.put("batch_size", state.batchSize());
         json.put("shuffle_state", Long.toString(state.shuffleState()));
-        json.put("history", state.history().history());
+        Map<String, List<Object>> history = new LinkedHashMap<>();
+        state.history().history().forEach((k, v) -> history.put(k, v.stream().map(ModelFile::jsonNumber).toList()));
+        json.put("history", history);
         json.put("callbacks", callbacks);
         json.put("device", state.device());
         return json;
@@ -222,51 +226,10 @@ public final class ModelFile {
      * before hours of training rather than after.
      */
     public static void checkWritable(Path path) throws IOException {
-        Path target = path.toAbsolutePath();
-        if (Files.isDirectory(target)) {
-            throw new ModelFileException(path + ": is a directory; give a file name to save the model to");
-        }
-        Path dir = target.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path probe = temporarySibling(target);
+        SafeFiles.requireWritable(path);
+        Path probe = SafeFiles.temporarySibling(path.toAbsolutePath());
         FileChannel.open(probe, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW).close();
         Files.delete(probe);
-    }
-
-    /** A fresh name beside {@code target}, for writing before the rename. */
-    private static Path temporarySibling(Path target) {
-        return target.resolveSibling("." + target.getFileName() + "."
-                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
-    }
-
-    private interface Writer {
-        void write(FileChannel out) throws IOException;
-    }
-
-    private static void writeAtomically(Path path, Writer writer) throws IOException {
-        Path target = path.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        // CREATE_NEW under a random name, not createTempFile: the file then gets the
-        // permissions the umask gives any new file, where createTempFile makes it private.
-        Path tmp = temporarySibling(target);
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                writer.write(out);
-                out.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private static Map<String, Object> modelConfig(Sequential model) {
@@ -313,13 +276,13 @@ public final class ModelFile {
      */
     public static Checkpoint loadCheckpoint(Path path, Backend backend) throws IOException {
         byte[] bytes;
-        if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
+        String problem = SafeFiles.unreadable(path, "a model");
+        if (problem != null) {
+            throw new ModelFileException(path + ": " + (problem.equals("no such file") ? "no such model file" : problem));
+        }
+        if (Files.size(path) > MAX_FILE_BYTES) {
             throw new ModelFileException(path + ": " + Files.size(path) + " bytes; clnet model files hold at most "
                     + MAX_FILE_BYTES + " (a 2 GiB array)");
-        }
-        if (Files.isDirectory(path)) {
-            // readAllBytes would say only "Is a directory", without the path
-            throw new ModelFileException(path + ": is a directory, not a model file");
         }
         try {
             bytes = Files.readAllBytes(path);
@@ -357,15 +320,7 @@ public final class ModelFile {
                         + " bytes");
             }
             this.dataStart = 8 + n;
-            try {
-                JsonElement e = JsonParser.parseString(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
-                if (!e.isJsonObject()) {
-                    throw fail("header is not a JSON object");
-                }
-                this.header = e.getAsJsonObject();
-            } catch (JsonParseException e) {
-                throw fail("header is not valid JSON: " + jsonProblem(e));
-            }
+            this.header = jsonObject(new String(bytes, 8, (int) n, StandardCharsets.UTF_8), "the header");
         }
 
         /** Builds the model from the file; returns its training state, or null if it has none. */
@@ -380,14 +335,7 @@ public final class ModelFile {
                 throw fail("clnet model format version " + version + "; this clnet reads version "
                         + FORMAT_VERSION);
             }
-            JsonObject root;
-            try {
-                root = JsonParser.parseString(string(meta, "model_config", "__metadata__")).getAsJsonObject();
-            } catch (JsonParseException e) {
-                throw fail("model_config is not a JSON object: " + jsonProblem(e));
-            } catch (IllegalStateException e) {
-                throw fail("model_config is not a JSON object: " + e.getMessage());
-            }
+            JsonObject root = jsonObject(string(meta, "model_config", "__metadata__"), "model_config");
             JsonObject config = object(root, "config", "model_config");
             try {
                 if (config.has("name")) {
@@ -401,12 +349,16 @@ public final class ModelFile {
                     throw fail("model_config has no layers");
                 }
                 for (JsonElement e : config.getAsJsonArray("layers")) {
+                    if (!e.isJsonObject()) {
+                        throw fail("model_config has a layer that is not an object: " + abbreviated(e));
+                    }
                     model.add(layer(e.getAsJsonObject()));
                 }
                 int input = model.layers().get(0).declaredInputFeatures();
                 if (input <= 0) {
                     throw fail("first layer has no input_dim");
                 }
+                requireBacked(model); // before compile builds, so that no config makes clnet allocate what the file lacks
                 if (root.has("compile_config")) {
                     JsonObject compile = root.getAsJsonObject("compile_config");
                     JsonObject opt = object(compile, "optimizer", "compile_config");
@@ -432,12 +384,7 @@ public final class ModelFile {
                 if (model.optimizer() == null) {
                     throw fail("optimizer_state without an optimizer in compile_config");
                 }
-                JsonObject state;
-                try {
-                    state = JsonParser.parseString(string(meta, "optimizer_state", "__metadata__")).getAsJsonObject();
-                } catch (JsonParseException | IllegalStateException e) {
-                    throw fail("optimizer_state is not a JSON object");
-                }
+                JsonObject state = jsonObject(string(meta, "optimizer_state", "__metadata__"), "optimizer_state");
                 iterations = integer(state, "iterations", "optimizer_state");
                 learningRate = number(state, "learning_rate", "optimizer_state").getAsFloat();
                 for (Parameter p : model.parameters()) {
@@ -491,12 +438,69 @@ public final class ModelFile {
             return trainingState(training, byName, names.subList(0, weightCount));
         }
 
+        /** Strict JSON (no comments, duplicate names, NaN literals...) that must be an object. */
         private JsonObject jsonObject(String json, String what) throws ModelFileException {
+            JsonElement e;
             try {
-                return JsonParser.parseString(json).getAsJsonObject();
-            } catch (JsonParseException | IllegalStateException e) {
+                e = StrictJson.parse(json);
+            } catch (StrictJson.Problem p) {
+                throw fail(what + " is not valid JSON: " + p.getMessage());
+            }
+            if (!e.isJsonObject()) {
                 throw fail(what + " is not a JSON object");
             }
+            return e.getAsJsonObject();
+        }
+
+        /**
+         * Refuses a config whose weights the file's data section cannot hold, before anything is
+         * allocated: a forged {@code units} of 10^9 in a small file costs nothing.
+         */
+        private void requireBacked(Sequential model) throws ModelFileException {
+            long dataBytes = bytes.length - dataStart;
+            long needed = 0;
+            for (Layer l : model.layers()) {
+                try {
+                    needed = Math.addExact(needed, Math.multiplyExact(4L, l.paramCount()));
+                } catch (ArithmeticException e) {
+                    needed = Long.MAX_VALUE;
+                }
+                if (needed > dataBytes) {
+                    throw fail("model_config declares weights of more than " + dataBytes + " bytes (layer " + l.name()
+                            + " reaches " + (needed == Long.MAX_VALUE ? "over 2^63" : needed) + "), but the file holds "
+                            + dataBytes + " bytes of tensors");
+                }
+            }
+        }
+
+        private static String abbreviated(JsonElement e) {
+            String s = e.toString();
+            return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        }
+
+        /** An integer array: every entry a JSON integer in [0, max]; null if the element is not one. */
+        private static long[] naturals(JsonElement e, long max) {
+            if (e == null || !e.isJsonArray()) {
+                return null;
+            }
+            long[] out = new long[e.getAsJsonArray().size()];
+            int i = 0;
+            for (JsonElement x : e.getAsJsonArray()) {
+                if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+                    return null;
+                }
+                java.math.BigDecimal d;
+                try {
+                    d = new java.math.BigDecimal(x.getAsString());
+                } catch (NumberFormatException bad) {
+                    return null;
+                }
+                if (d.signum() < 0 || d.stripTrailingZeros().scale() > 0 || d.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+                    return null;
+                }
+                out[i++] = d.longValueExact();
+            }
+            return out;
         }
 
         private void restoreLayerState(Sequential model, JsonObject state) throws ModelFileException {
@@ -615,19 +619,18 @@ public final class ModelFile {
                     throw fail(name + " has dtype " + dtype + "; clnet models are F32");
                 }
                 Shape want = shapes.get(index);
-                int[] shape;
-                long[] offsets;
-                try {
-                    shape = GSON.fromJson(t.get("shape"), int[].class);
-                    offsets = GSON.fromJson(t.get("data_offsets"), long[].class);
-                } catch (JsonParseException | NumberFormatException e) {
-                    throw fail(name + ": shape or data_offsets malformed");
+                long[] shape = naturals(t.get("shape"), Integer.MAX_VALUE);
+                long[] offsets = naturals(t.get("data_offsets"), Long.MAX_VALUE);
+                if (shape == null || offsets == null) {
+                    throw fail(name + ": shape and data_offsets must be lists of non-negative integers, got "
+                            + abbreviated(t.get("shape") == null ? JsonNull.INSTANCE : t.get("shape")) + " and "
+                            + abbreviated(t.get("data_offsets") == null ? JsonNull.INSTANCE : t.get("data_offsets")));
                 }
-                if (shape == null || !java.util.Arrays.equals(shape, want.dims())) {
+                if (!java.util.Arrays.equals(shape, java.util.Arrays.stream(want.dims()).asLongStream().toArray())) {
                     throw fail(name + " has shape " + java.util.Arrays.toString(shape) + " but the model config"
                             + " needs " + want);
                 }
-                if (offsets == null || offsets.length != 2 || offsets[0] < 0 || offsets[1] > dataBytes
+                if (offsets.length != 2 || offsets[0] < 0 || offsets[1] > dataBytes
                         || offsets[1] - offsets[0] != 4L * want.size()) {
                     throw fail(name + ": data_offsets " + java.util.Arrays.toString(offsets) + " do not hold "
                             + want.size() + " floats inside the " + dataBytes + " data bytes (truncated file?)");
@@ -689,14 +692,6 @@ public final class ModelFile {
                 throw fail(where + " has '" + key + "' " + o.get(key) + ", not an integer");
             }
             return (int) v;
-        }
-
-        /** Gson's reason, without its exception class name and the troubleshooting link on a second line. */
-        private static String jsonProblem(JsonParseException e) {
-            Throwable t = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
-            String m = String.valueOf(t.getMessage()).strip();
-            int newline = m.indexOf('\n');
-            return newline >= 0 ? m.substring(0, newline).strip() : m;
         }
 
         private ModelFileException fail(String what) {

@@ -47,6 +47,7 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     private final List<Layer> layers = new ArrayList<>();
     private final Map<String, Integer> namesUsed = new HashMap<>();
+    private final java.util.Set<String> layerNames = new java.util.HashSet<>(); // a set: 10^5 layers stay linear
     private String name = "sequential";
     private Backend backend;
     private final boolean ownsBackend;
@@ -79,10 +80,8 @@ public final class Sequential implements Trainable, AutoCloseable {
         } else {
             namesUsed.merge(layer.name(), 1, Integer::sum);
         }
-        for (Layer l : layers) {
-            if (l.name().equals(layer.name())) {
-                throw new IllegalArgumentException("two layers named '" + layer.name() + "'");
-            }
+        if (!layerNames.add(layer.name())) {
+            throw new IllegalArgumentException("two layers named '" + layer.name() + "'");
         }
         if (layers.isEmpty()) {
             if (layer.declaredInputFeatures() > 0) {

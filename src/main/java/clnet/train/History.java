@@ -1,9 +1,9 @@
 package clnet.train;
 
+import clnet.files.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,6 +16,9 @@ import java.util.Map;
  * each epoch.
  */
 public final class History {
+    /** A history of a million epochs is about 80 MB; anything beyond is no history file. */
+    private static final long MAX_CSV_BYTES = 100L << 20;
+
     private final Map<String, List<Double>> history = new LinkedHashMap<>();
     private int epochs;
 
@@ -94,19 +97,18 @@ public final class History {
             }
             b.append('\n');
         }
-        Path target = file.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, b);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        SafeFiles.writeString(file, b);
     }
 
     /** Reads a history {@link #writeCsv} wrote; a malformed file is refused naming the line. */
     public static History readCsv(Path file) throws IOException {
+        String problem = SafeFiles.unreadable(file, "a history");
+        if (problem != null) {
+            throw new IOException(file + ": " + problem);
+        }
+        if (Files.size(file) > MAX_CSV_BYTES) {
+            throw new IOException(file + ": " + Files.size(file) + " bytes; a history file holds a few lines per epoch");
+        }
         List<String> lines = Files.readAllLines(file);
         if (lines.isEmpty() || !lines.get(0).startsWith("epoch,")) {
             throw new IOException(file + ": not a history file (the first line must be epoch,<metric>,...)");

@@ -30,9 +30,8 @@ public final class Trainer {
 
     /** Floats per metrics block: the loss sum at +0, the correct count at +2, each a (sum, error) pair. */
     public static final int BLOCK = 4;
-    /** The block of {@code evaluate}, and of validation in {@code fit}. */
-    public static final int TRAIN = 0;
-    public static final int VALIDATION = 0;
+    /** The block of {@code evaluate}'s metrics, and of validation in {@code fit}'s. */
+    private static final int EVALUATION = 0;
 
     private final Trainable model;
 
@@ -40,7 +39,7 @@ public final class Trainer {
         this.model = model;
     }
 
-    /** The block of training batch {@code step} of an epoch (validation keeps block 0). */
+    /** The block of training batch {@code step} of an epoch (validation has block 0). */
     static int stepSlot(int step) {
         return BLOCK * (step + 1);
     }
@@ -124,12 +123,12 @@ public final class Trainer {
                     });
                 }
                 if (val != null) {
-                    runBatches(val, xb, yb, metrics, VALIDATION);
+                    runBatches(val, xb, yb, metrics, EVALUATION);
                 }
                 backend.download(metrics, host);
                 Map<String, Double> values = trainingValues(host, steps, n);
                 if (val != null) {
-                    values.putAll(metricValues(host, VALIDATION, val.size(), "val_"));
+                    values.putAll(metricValues(host, EVALUATION, val.size(), "val_"));
                 }
                 run.epochDone(epoch, host, steps, batch, n);
                 history.add(values);
@@ -253,6 +252,11 @@ public final class Trainer {
             return batchLosses.length;
         }
 
+        /** The mean loss of batch {@code b} (from 0) of the epoch just ended. */
+        public float batchLoss(int b) {
+            return batchLosses[b];
+        }
+
         /**
          * The first batch (from 0) of the epoch just ended whose mean loss was not finite, or
          * -1 if every batch's was: where a run went bad, though the loss is read only once an
@@ -346,10 +350,10 @@ public final class Trainer {
                     ? new Progbar(out, (x.rows() + batch - 1) / batch, verbose == 1 && Progbar.isTerminal(out),
                     verbose == 1)
                     : null;
-            runBatches(data, xb, yb, metrics, TRAIN);
+            runBatches(data, xb, yb, metrics, EVALUATION);
             float[] host = new float[BLOCK];
             backend.download(metrics, host);
-            Map<String, Double> values = metricValues(host, TRAIN, x.rows(), "");
+            Map<String, Double> values = metricValues(host, EVALUATION, x.rows(), "");
             if (bar != null) {
                 bar.finish(values);
             }
