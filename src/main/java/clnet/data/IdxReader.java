@@ -202,13 +202,16 @@ public final class IdxReader {
             }
         }
         BigInteger product = BigInteger.ONE;
+        int overflowAt = -1; // no shape may pass 2^31 - 1 on the way, even when a later dimension is 0
         for (int i = 0; i < rank; i++) {
             product = product.multiply(BigInteger.valueOf(dims[i]));
-            if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0 && i < rank - 1) {
-                // even when a later dimension is 0: no shape here may pass 2^31 - 1 on the way
-                throw new IdxFormatException(file, "the header declares " + IdxArray.describe(dims) + ", whose first "
-                        + (i + 1) + " dimensions already exceed " + Integer.MAX_VALUE + " elements");
+            if (overflowAt < 0 && product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
+                overflowAt = i;
             }
+        }
+        if (overflowAt >= 0 && product.signum() == 0) {
+            throw new IdxFormatException(file, "the header declares " + IdxArray.describe(dims) + ", whose first "
+                    + (overflowAt + 1) + " dimensions already exceed " + Integer.MAX_VALUE + " elements");
         }
         if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
             throw new IdxFormatException(file, "the header declares " + IdxArray.describe(dims) + " = " + product

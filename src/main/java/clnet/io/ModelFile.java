@@ -276,7 +276,7 @@ public final class ModelFile {
      */
     public static Checkpoint loadCheckpoint(Path path, Backend backend) throws IOException {
         byte[] bytes;
-        String problem = SafeFiles.unreadable(path, "a model");
+        String problem = SafeFiles.unreadable(path, "a model file");
         if (problem != null) {
             throw new ModelFileException(path + ": " + (problem.equals("no such file") ? "no such model file" : problem));
         }

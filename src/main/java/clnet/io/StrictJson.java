@@ -99,6 +99,9 @@ final class StrictJson {
             return "malformed JSON";
         }
         int nl = m.indexOf('\n');
-        return (nl >= 0 ? m.substring(0, nl) : m).replace("\nSee https://", "").strip();
+        // Gson's strict-mode advice is not the user's to take
+        return (nl >= 0 ? m.substring(0, nl) : m)
+                .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                .strip();
     }
 }
