@@ -121,6 +121,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         require(epochs >= 1, "--epochs must be at least 1");
         require(samples >= 1, "--samples must be at least 1");
+        require(repeat >= 1, "--repeat must be at least 1");
+        require(warmup >= 0, "--warmup must not be negative");
         for (int b : batchSizes) {
             require(b >= 1, "--batch-size must be positive");
         }

@@ -159,11 +159,15 @@ final class PlotCommand implements Runnable {
         @Option(names = "--count", defaultValue = "40", description = "How many samples (default: ${DEFAULT-VALUE}).")
         int count;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            Usage.require(spec.commandLine(), count >= 1, "--count must be at least 1");
             Object[] r = predict();
             plot.main.out.println("wrote " + TrainingPlots.samples((HostTensor) r[0], (int[]) r[1], (int[]) r[2],
-                    Math.max(1, count), out));
+                    count, out));
             return 0;
         }
     }
