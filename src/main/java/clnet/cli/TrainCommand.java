@@ -234,6 +234,14 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
 
+        for (Path log : csvLog == null ? List.<Path>of() : List.of(csvLog)) {
+            try {
+                clnet.files.SafeFiles.requireWritable(log);
+            } catch (java.io.IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--csv-log: " + Main.message(e));
+            }
+        }
+
         PrintStream out = main.out;
         TrainingData in = playground.given() ? TrainingData.playground(playground, spec.commandLine(), lossFn)
                 : TrainingData.mnist(data, lossFn);

@@ -108,7 +108,11 @@ public final class SafeFiles {
 
     /** Writes {@code text} (UTF-8) to {@code target} atomically. */
     public static void writeString(Path target, CharSequence text) throws IOException {
-        byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        writeBytes(target, text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically. */
+    public static void writeBytes(Path target, byte[] bytes) throws IOException {
         writeAtomically(target, out -> {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {

@@ -27,12 +27,7 @@ final class Png {
             throw new IOException(file + ": no PNG writer");
         }
         byte[] bytes = png.toByteArray();
-        SafeFiles.writeAtomically(file, out -> {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                out.write(b);
-            }
-        });
+        SafeFiles.writeBytes(file, bytes);
         return file;
     }
 

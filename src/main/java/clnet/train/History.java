@@ -109,7 +109,12 @@ public final class History {
         if (Files.size(file) > MAX_CSV_BYTES) {
             throw new IOException(file + ": " + Files.size(file) + " bytes; a history file holds a few lines per epoch");
         }
-        List<String> lines = Files.readAllLines(file);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + ": not a history file (not UTF-8 text)");
+        }
         if (lines.isEmpty() || !lines.get(0).startsWith("epoch,")) {
             throw new IOException(file + ": not a history file (the first line must be epoch,<metric>,...)");
         }

@@ -316,6 +316,27 @@ class LoaderFuzzTest {
         assertNoneUnexpected(before);
     }
 
+    /** History CSV files ({@code clnet plot history FILE}): every refusal is an IOException naming the file. */
+    @Test
+    void historyCsvFiles() throws IOException {
+        int before = UNEXPECTED.size();
+        Rng rng = new Rng(SEED + 2);
+        clnet.train.History h = new clnet.train.History();
+        for (int e = 0; e < 12; e++) {
+            h.add(Map.of("loss", 1.0 / (e + 1), "accuracy", 0.5 + e / 30.0));
+        }
+        Path seed = dir.resolve("seed.csv");
+        h.writeCsv(seed);
+        byte[] valid = Files.readAllBytes(seed);
+        List<byte[]> inputs = mutations(valid, 24, 1500, rng);
+        for (String text : List.of("", "epoch\n", "epoch,loss\n0,NaN\n", "epoch,loss\n0\n", "epoch,loss\n0,1,2\n",
+                "epoch,loss\n0,1e400\n", "epoch,,\n0,1,2\n", "\u0000\u0001", "epoch,loss\n" + "0,1\n".repeat(50_000))) {
+            inputs.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+        fuzz("history csv", inputs, IOException.class, clnet.train.History::readCsv);
+        assertNoneUnexpected(before);
+    }
+
     private static void assertNoneUnexpected(int before) {
         List<String> mine = UNEXPECTED.subList(before, UNEXPECTED.size());
         assertEquals(List.of(), mine.stream().limit(10).toList(), mine.size() + " unexpected outcomes");
