@@ -24,6 +24,16 @@ __kernel void add_row_vector(__global float* z, __global const float* bias, cons
     if (j < cols && r < rows) z[r * cols + j] += bias[j];
 }
 
+// y[r, j] = x[r, j] * scale[j] + shift[j]; global size (cols, rows). CPU twin:
+// CpuBackend.doScaleColumns (Keras's Normalization: scale 1/sigma, shift -mu/sigma).
+__kernel void scale_columns(__global const float* x, __global const float* scale,
+                            __global const float* shift, __global float* y, const int rows,
+                            const int cols) {
+    const int j = get_global_id(0);
+    const int r = get_global_id(1);
+    if (j < cols && r < rows) y[r * cols + j] = x[r * cols + j] * scale[j] + shift[j];
+}
+
 // dst[r, :] = src[order[start + r], :]; global size (cols, rows). The host checked the
 // range of start; an index outside [0, srcRows) makes the row NaN (as in the CPU backend)
 // rather than reading out of bounds or leaving stale data.

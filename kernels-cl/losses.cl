@@ -73,6 +73,11 @@ inline float sample_correct(const int kind, __global const float* p, __global co
     const int base = r * cols;
     if (kind == ACC_CATEGORICAL) return argmax(p, base, cols) == argmax(y, base, cols) ? 1.0f : 0.0f;
     if (kind == ACC_SPARSE_CATEGORICAL) return argmax(p, base, cols) == (int) y[r] ? 1.0f : 0.0f;
+    if (kind == ACC_MEAN_ABSOLUTE_ERROR) {
+        float e = 0.0f;
+        for (int j = 0; j < cols; j++) e += fabs(p[base + j] - y[base + j]);
+        return e / cols;
+    }
     int agree = 0;
     for (int j = 0; j < cols; j++) agree += (p[base + j] > 0.5f) == (y[base + j] > 0.5f);
     return (float) agree / cols;

@@ -242,6 +242,23 @@ public abstract class Backend implements AutoCloseable {
         doAddRowVector(z, bias);
     }
 
+    /**
+     * y[r, j] = x[r, j] * scale[j] + shift[j], column by column (Keras's {@code Normalization}:
+     * scale 1/σ, shift −μ/σ); {@code scale} and {@code shift} are 1 x cols, y may be x.
+     */
+    public final synchronized void scaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y) {
+        open("scaleColumns");
+        opsRun++;
+        operand("scaleColumns", "x", x, DType.FLOAT32);
+        operand("scaleColumns", "scale", scale, DType.FLOAT32);
+        operand("scaleColumns", "shift", shift, DType.FLOAT32);
+        operand("scaleColumns", "y", y, DType.FLOAT32);
+        rowVector("scaleColumns", scale, x.cols());
+        rowVector("scaleColumns", shift, x.cols());
+        sameShape("scaleColumns", x, y);
+        doScaleColumns(x, scale, shift, y);
+    }
+
     /** out[0, j] = alpha * sum_r x[r, j]: bias gradients. {@code out} is 1 x cols. */
     public final synchronized void sumRows(float alpha, Tensor x, Tensor out) {
         open("sumRows");
@@ -506,6 +523,8 @@ public abstract class Backend implements AutoCloseable {
                                    Tensor c, GemmShape s);
 
     protected abstract void doAddRowVector(Tensor z, Tensor bias);
+
+    protected abstract void doScaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y);
 
     protected abstract void doSumRows(float alpha, Tensor x, Tensor out);
 

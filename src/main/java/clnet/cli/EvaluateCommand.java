@@ -1,7 +1,10 @@
 package clnet.cli;
 
 import clnet.backend.Backend;
+import clnet.data.CsvTable;
 import clnet.data.Mnist;
+import clnet.data.Tabular;
+import clnet.tensor.HostTensor;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
 import clnet.ops.Loss;
@@ -27,7 +30,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
-            description = "MNIST directory (default: ${DEFAULT-VALUE}).")
+            description = "MNIST directory, or a CSV file with the columns the model was trained on (default:"
+                    + " ${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--loss", description = "Loss to report (default: the one the model was trained with).")
@@ -47,17 +51,27 @@ final class EvaluateCommand implements Callable<Integer> {
         Usage.require(spec.commandLine(), batchSize >= 1, "--batch-size must be at least 1");
         Loss chosen = loss == null ? null : Usage.parse(spec.commandLine(), "--loss", () -> Loss.parse(loss));
         PrintStream out = main.out;
-        Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
+        boolean csv = CsvOptions.isCsv(data);
+        Mnist.Part test = csv ? null : Mnist.loadSplit(data, Mnist.Split.TEST);
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             if (chosen != null || m.loss() == null) {
                 m.compile(chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY); // no optimizer: nothing trains
             }
-            EvaluationResult r = m.evaluate(test.images(),
-                    TrainingData.targets(m.loss(), test.labels(), m.outputFeatures()), batchSize, 1, out);
-            NonFinite.requireFiniteLoss(r.loss(), () -> m.predict(test.images(), batchSize), model.toString(),
-                    "the test set");
+            HostTensor x;
+            HostTensor y;
+            if (csv) {
+                Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
+                x = rows.x();
+                y = rows.targets();
+            } else {
+                x = test.images();
+                y = TrainingData.targets(m.loss(), test.labels(), m.outputFeatures());
+            }
+            EvaluationResult r = m.evaluate(x, y, batchSize, 1, out);
+            NonFinite.requireFiniteLoss(r.loss(), () -> m.predict(x, batchSize), model.toString(),
+                    csv ? data.toString() : "the test set");
             out.printf(Locale.ROOT, "test loss: %.4f%n", r.loss());
-            out.printf(Locale.ROOT, "test accuracy: %.4f%n", r.accuracy());
+            out.printf(Locale.ROOT, "test %s: %.4f%n", m.metricName(), r.accuracy());
         }
         return 0;
     }

@@ -46,13 +46,16 @@ final class PlotCommand implements Runnable {
         history.writeCsv(csv);
         written.add(csv);
         written.add(TrainingPlots.history(history.history(), dir.resolve("history.png")));
+        if (in.testLabels() == null) {
+            return written; // a regression: no classes to confuse
+        }
         int[] predicted = predictedClasses(model.predict(in.xTest(), 256));
         written.add(TrainingPlots.confusion(in.testLabels(), predicted, Math.max(2, model.outputFeatures()),
                 dir.resolve("confusion.png")));
         if (in.testImages() != null) {
             written.add(TrainingPlots.samples(in.testImages(), in.testLabels(), predicted, 40,
                     dir.resolve("samples.png")));
-        } else {
+        } else if (in.points() != null) {
             written.add(TrainingPlots.boundary(model, in.features(), in.points(), dir.resolve("boundary.png")));
         }
         return written;

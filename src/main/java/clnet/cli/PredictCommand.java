@@ -1,7 +1,9 @@
 package clnet.cli;
 
 import clnet.backend.Backend;
+import clnet.data.CsvTable;
 import clnet.data.Mnist;
+import clnet.data.Tabular;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
 import clnet.tensor.HostTensor;
@@ -43,6 +45,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.require(spec.commandLine(), limit >= 1, "--limit must be at least 1");
         PrintStream out = main.out;
+        if (CsvOptions.isCsv(data)) {
+            return predictCsv(out);
+        }
         Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
         int n = Math.min(limit, test.count());
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
@@ -59,5 +64,34 @@ final class PredictCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%d of %d right%n", right, n);
         }
         return 0;
+    }
+
+    /** Rows of a CSV file with the columns the model was trained on: the class and its probability, or the value. */
+    private Integer predictCsv(PrintStream out) throws Exception {
+        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
+            Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
+            int n = Math.min(limit, rows.rows());
+            HostTensor p = m.predict(rows.x().rowRange(0, n), 128);
+            NonFinite.requireFinite(p, model.toString(), data.toString());
+            if (rows.task() == Tabular.Task.REGRESSION) {
+                out.println("row  prediction  target");
+                for (int i = 0; i < n; i++) {
+                    out.printf(Locale.ROOT, "%3d  %10.4f  %6s%n", i + 1, p.get(i, 0), rows.values()[i]);
+                }
+                return 0;
+            }
+            out.println("row  class  probability  target");
+            int right = 0;
+            for (int i = 0; i < n; i++) {
+                int cls = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
+                float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
+                boolean ok = cls == rows.labels()[i];
+                right += ok ? 1 : 0;
+                out.printf(Locale.ROOT, "%3d  %s  %.4f  %s%s%n", i + 1, rows.classes().get(cls), prob,
+                        rows.classes().get(rows.labels()[i]), ok ? "" : "  wrong");
+            }
+            out.printf(Locale.ROOT, "%d of %d right%n", right, n);
+            return 0;
+        }
     }
 }

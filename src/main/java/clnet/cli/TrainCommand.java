@@ -20,6 +20,9 @@ import clnet.callbacks.ModelCheckpoint;
 import clnet.callbacks.ReduceLROnPlateau;
 import clnet.callbacks.TerminateOnNaN;
 import clnet.nn.Regularizer;
+import clnet.nn.Normalization;
+import clnet.data.Tabular;
+import clnet.ops.Accuracy;
 import clnet.train.TrainingState;
 import clnet.train.FitOptions;
 import clnet.train.History;
@@ -164,6 +167,9 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin
     PlaygroundOptions playground;
 
+    @CommandLine.Mixin
+    CsvOptions csvOptions;
+
     @Option(names = "--plot", paramLabel = "DIR",
             description = "Write PNG plots of the run into DIR: the history (and history.csv), the confusion matrix,"
                     + " and test samples (MNIST) or the decision boundary (Playground data).")
@@ -183,9 +189,18 @@ final class TrainCommand implements Callable<Integer> {
         // Settings first, so a typo fails in a second rather than after loading the data.
         ModelFile.Checkpoint resumed = resume != null ? readCheckpoint() : null;
         TrainingState state = resumed != null ? resumed.state() : null;
-        Loss lossFn = resumed != null ? resumed.model().loss() : parse(() -> Loss.parse(loss), "--loss");
+        // a CSV file is read first: its target decides the task, and the task the loss and the last layer
+        boolean csv = !playground.given() && CsvOptions.isCsv(data);
+        Tabular table = csv ? csvOptions.load(data, spec.commandLine(),
+                resumed != null ? resumed.model().dataConfig() : null) : null;
+        Tabular.Task task = table == null ? null : table.task();
+        Loss lossFn = resumed != null ? resumed.model().loss() : given("--loss") || task == null
+                ? parse(() -> Loss.parse(loss), "--loss")
+                : task == Tabular.Task.REGRESSION ? Loss.MEAN_SQUARED_ERROR
+                : task == Tabular.Task.BINARY ? Loss.BINARY_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
         Activation hidden = parse(() -> Activation.parse(activation), "--activation");
         Activation output = parse(() -> Activation.parse(outputActivation != null ? outputActivation
+                : task == Tabular.Task.REGRESSION ? "linear"
                 : lossFn == Loss.BINARY_CROSSENTROPY ? "sigmoid" : "softmax"), "--output-activation");
         Initializer init = parse(() -> Initializer.parse(initializer), "--initializer");
         Optimizer opt = parse(() -> Optimizer.create(optimizer, lr, momentum), "--optimizer/--lr/--momentum");
@@ -194,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
         require(totalEpochs >= 1, "--epochs must be at least 1");
         require(batch >= 1, "--batch-size must be at least 1");
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
-        double dropoutRate = dropout != null ? dropout : playground.given() ? 0 : 0.2;
+        double dropoutRate = dropout != null ? dropout : playground.given() || csv ? 0 : 0.2;
         require(dropoutRate >= 0 && dropoutRate < 1, "--dropout must be in [0, 1)");
         require(l1 >= 0 && l2 >= 0 && Double.isFinite(l1) && Double.isFinite(l2), "--l1 and --l2 must be >= 0");
         Regularizer regularizer = l1 > 0 || l2 > 0 ? Regularizer.l1l2(l1, l2) : null;
@@ -220,7 +235,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!noSave) {
             if (save == null) {
                 String base = resumed != null ? resumed.model().name() : playground.given()
-                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : "mnist_mlp";
+                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : csv ? csvName() : "mnist_mlp";
                 save = freePath(base);
                 if (!save.toString().equals(base + ".safetensors")) {
                     saveNote = " (" + base + ".safetensors exists; clnet replaces a file only when --save names it)";
@@ -243,8 +258,14 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         PrintStream out = main.out;
-        TrainingData in = playground.given() ? TrainingData.playground(playground, spec.commandLine(), lossFn)
-                : TrainingData.mnist(data, lossFn);
+        TrainingData in;
+        if (table != null) {
+            Tabular[] split = table.split(csvOptions.testFraction, csvOptions.splitSeed);
+            in = TrainingData.csv(csvName(), split[0], split[1]);
+        } else {
+            in = playground.given() ? TrainingData.playground(playground, spec.commandLine(), lossFn)
+                    : TrainingData.mnist(data, lossFn);
+        }
         int classes = in.outputs();
         HostTensor xTrain = in.xTrain();
         HostTensor yTrain = in.yTrain();
@@ -279,6 +300,11 @@ final class TrainCommand implements Callable<Integer> {
             if (resumed == null) {
                 model.name(in.name()).seed(seed);
                 int inputs = xTrain.cols();
+                if (table != null) {
+                    // Keras's Normalization, adapted to the training rows: the saved model takes raw rows
+                    model.add(new Normalization().adapt(xTrain));
+                    model.dataConfig(table.config());
+                }
                 for (int width : layers) {
                     Dense d = new Dense(width, hidden).kernelInitializer(init).kernelRegularizer(regularizer);
                     model.add(model.layers().isEmpty() ? d.inputShape(inputs) : d);
@@ -288,7 +314,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 Dense last = new Dense(classes, output).kernelInitializer(init).kernelRegularizer(regularizer);
                 model.add(model.layers().isEmpty() ? last.inputShape(inputs) : last);
-                model.compile(opt, lossFn);
+                model.compile(opt, lossFn, task == Tabular.Task.REGRESSION ? Accuracy.MEAN_ABSOLUTE_ERROR : null);
             } else {
                 out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", resume, state.epoch(), totalEpochs);
             }
@@ -313,7 +339,7 @@ final class TrainCommand implements Callable<Integer> {
             NonFinite.requireFiniteLoss(test.loss(), () -> model.predict(xTest, batch), "the trained model",
                     "the test set");
             out.printf(Locale.ROOT, "test loss: %.4f%n", test.loss());
-            out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.accuracy());
+            out.printf(Locale.ROOT, "test %s: %.4f%n", model.metricName(), test.accuracy());
             if (!noSave) {
                 save(model, out);
             }
@@ -325,6 +351,13 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The model's name for a CSV file: its file name without the extension, then {@code _mlp}. */
+    private String csvName() {
+        String f = data.getFileName().toString();
+        int dot = f.lastIndexOf('.');
+        return (dot > 0 ? f.substring(0, dot) : f) + "_mlp";
     }
 
     /** {@code base.safetensors}, or the first of {@code base-2.safetensors}, ... that does not exist. */

@@ -31,6 +31,21 @@ record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTenso
                 mnist.testImages(), null, null);
     }
 
+    /** The data config of a model trained on a CSV file; refused for other models. */
+    static java.util.Map<String, Object> requireCsvModel(clnet.nn.Sequential m, Path file) {
+        if (m.dataConfig() == null || !"csv".equals(m.dataConfig().get("kind"))) {
+            throw new IllegalArgumentException(file + " was not trained on a CSV file; give it the data it was"
+                    + " trained on (an MNIST directory)");
+        }
+        return m.dataConfig();
+    }
+
+    /** A CSV table split into training and test rows ({@link clnet.data.Tabular#split}). */
+    static TrainingData csv(String name, clnet.data.Tabular train, clnet.data.Tabular test) {
+        return new TrainingData(name, train.x(), train.targets(), test.x(), test.targets(), test.labels(),
+                train.outputs(), null, null, null);
+    }
+
     static TrainingData playground(PlaygroundOptions options, CommandLine cl, Loss loss) {
         Playground.Split split = options.split(cl);
         List<Playground.Feature> features = options.features(cl);

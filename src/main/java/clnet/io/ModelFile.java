@@ -129,6 +129,9 @@ public final class ModelFile {
         if (!layerState.isEmpty()) {
             metadata.put("layer_state", GSON.toJson(layerState));
         }
+        if (model.dataConfig() != null) {
+            metadata.put("data_config", GSON.toJson(model.dataConfig()));
+        }
         if (training != null) {
             metadata.put("training_state", GSON.toJson(training));
         }
@@ -254,6 +257,7 @@ public final class ModelFile {
             optimizer.put("config", model.optimizer().config());
             Map<String, Object> compile = new LinkedHashMap<>();
             compile.put("loss", model.loss().id());
+            compile.put("metrics", List.of(model.metricName()));
             compile.put("optimizer", optimizer);
             root.put("compile_config", compile);
         }
@@ -364,8 +368,11 @@ public final class ModelFile {
                     JsonObject opt = object(compile, "optimizer", "compile_config");
                     Map<String, Object> optConfig = GSON.fromJson(object(opt, "config", "optimizer"),
                             new TypeToken<Map<String, Object>>() { }.getType());
+                    boolean mae = compile.has("metrics") && compile.get("metrics").isJsonArray()
+                            && compile.getAsJsonArray("metrics").contains(new JsonPrimitive("mae"));
                     model.compile(Optimizer.fromConfig(string(opt, "class_name", "optimizer"), optConfig),
-                            Loss.parse(string(compile, "loss", "compile_config")));
+                            Loss.parse(string(compile, "loss", "compile_config")),
+                            mae ? clnet.ops.Accuracy.MEAN_ABSOLUTE_ERROR : null);
                 }
                 model.build(input);
             } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
@@ -414,6 +421,10 @@ public final class ModelFile {
             }
             List<HostTensor> tensors = tensors(names, shapes);
             model.setWeights(tensors.subList(0, weightCount));
+            if (meta.has("data_config")) {
+                JsonObject data = jsonObject(string(meta, "data_config", "__metadata__"), "data_config");
+                model.dataConfig(GSON.fromJson(data, new TypeToken<Map<String, Object>>() { }.getType()));
+            }
             if (meta.has("layer_state")) {
                 restoreLayerState(model, jsonObject(string(meta, "layer_state", "__metadata__"), "layer_state"));
             }

@@ -69,4 +69,21 @@ public final class LayerConfig {
         m.forEach((k, x) -> copy.put(String.valueOf(k), x));
         return new LayerConfig(layerName, copy);
     }
+
+    /** A list of numbers ({@code Normalization}'s mean), each finite. */
+    public double[] numbers(String key) {
+        Object v = values.get(key);
+        if (!(v instanceof java.util.List<?> list)) {
+            throw new Problem("layer " + layerName + " has no list of numbers '" + key + "'");
+        }
+        double[] out = new double[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(list.get(i) instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+                throw new Problem("layer " + layerName + " has '" + key + "' entry " + i + " " + list.get(i)
+                        + ", not a finite number");
+            }
+            out[i] = n.doubleValue();
+        }
+        return out;
+    }
 }

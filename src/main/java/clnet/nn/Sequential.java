@@ -54,6 +54,8 @@ public final class Sequential implements Trainable, AutoCloseable {
     private long seed = DEFAULT_SEED;
     private Optimizer optimizer;
     private Loss loss;
+    private Accuracy metric; // null: accuracy, chosen by shape as Keras does
+    private Map<String, Object> dataConfig;
 
     private Tensor lossGrad;
     private Tensor lastOutput;
@@ -150,9 +152,37 @@ public final class Sequential implements Trainable, AutoCloseable {
         return loss;
     }
 
-    /** The accuracy reported beside the loss, chosen from the loss as Keras does. */
+    /** The metric reported beside the loss: the one given to compile, else accuracy chosen by shape as Keras does. */
     public Accuracy accuracy() {
-        return loss.accuracy(outputFeatures());
+        return metric != null ? metric : loss.accuracy(outputFeatures());
+    }
+
+    @Override
+    public String metricName() {
+        return loss == null ? "accuracy" : accuracy().metricName();
+    }
+
+    /**
+     * As {@link #compile(Optimizer, Loss)}, reporting {@code metric} beside the loss
+     * ({@code Accuracy.MEAN_ABSOLUTE_ERROR} for a regression, as Keras's {@code metrics=["mae"]}).
+     */
+    public void compile(Optimizer optimizer, Loss loss, Accuracy metric) {
+        compile(optimizer, loss);
+        this.metric = metric;
+    }
+
+    /**
+     * What the model was trained on, beyond its layers (a CSV's input and target columns and
+     * class names), saved with it as {@code data_config} so that predict can read raw files;
+     * null for none.
+     */
+    public Sequential dataConfig(Map<String, Object> config) {
+        this.dataConfig = config == null ? null : new java.util.LinkedHashMap<>(config);
+        return this;
+    }
+
+    public Map<String, Object> dataConfig() {
+        return dataConfig == null ? null : java.util.Collections.unmodifiableMap(dataConfig);
     }
 
     public int inputFeatures() {
@@ -182,6 +212,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         }
         this.optimizer = optimizer;
         this.loss = loss;
+        this.metric = null;
         if (isBuilt()) {
             attachOptimizer();
         } else if (inputFeatures() > 0) {

@@ -26,6 +26,9 @@ public interface Trainable {
 
     int outputFeatures();
 
+    /** The metric reported beside the loss: {@code accuracy}, or {@code mae} for a regression. */
+    String metricName();
+
     /** Fixes the input width and allocates the weights if not done yet; refuses another width. */
     void build(int inputFeatures);
 

@@ -119,16 +119,16 @@ public final class Trainer {
                     final int seen = start + rows;
                     bar.update(done, () -> {
                         backend.download(metrics, host);
-                        return trainingValues(host, done, seen);
+                        return trainingValues(host, done, seen, model.metricName());
                     });
                 }
                 if (val != null) {
                     runBatches(val, xb, yb, metrics, EVALUATION);
                 }
                 backend.download(metrics, host);
-                Map<String, Double> values = trainingValues(host, steps, n);
+                Map<String, Double> values = trainingValues(host, steps, n, model.metricName());
                 if (val != null) {
-                    values.putAll(metricValues(host, EVALUATION, val.size(), "val_"));
+                    values.putAll(metricValues(host, EVALUATION, val.size(), "val_", model.metricName()));
                 }
                 run.epochDone(epoch, host, steps, batch, n);
                 history.add(values);
@@ -148,7 +148,7 @@ public final class Trainer {
     }
 
     /** The training loss and accuracy over the first {@code batches} batches' blocks, {@code samples} rows. */
-    private static Map<String, Double> trainingValues(float[] host, int batches, int samples) {
+    private static Map<String, Double> trainingValues(float[] host, int batches, int samples, String metric) {
         double loss = 0;
         double correct = 0;
         for (int b = 0; b < batches; b++) {
@@ -157,7 +157,7 @@ public final class Trainer {
         }
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", loss / samples);
-        m.put("accuracy", correct / samples);
+        m.put(metric, correct / samples);
         return m;
     }
 
@@ -353,11 +353,11 @@ public final class Trainer {
             runBatches(data, xb, yb, metrics, EVALUATION);
             float[] host = new float[BLOCK];
             backend.download(metrics, host);
-            Map<String, Double> values = metricValues(host, EVALUATION, x.rows(), "");
+            Map<String, Double> values = metricValues(host, EVALUATION, x.rows(), "", model.metricName());
             if (bar != null) {
                 bar.finish(values);
             }
-            return new EvaluationResult(values.get("loss"), values.get("accuracy"), x.rows());
+            return new EvaluationResult(values.get("loss"), values.get(model.metricName()), x.rows());
         }
     }
 
@@ -398,10 +398,11 @@ public final class Trainer {
     }
 
     /** Loss and accuracy from the accumulators at {@code slot} (loss) and {@code slot + 2} (correct count). */
-    private static Map<String, Double> metricValues(float[] host, int slot, int samples, String prefix) {
+    private static Map<String, Double> metricValues(float[] host, int slot, int samples, String prefix,
+                                                    String metric) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put(prefix + "loss", Backend.accumulated(host, slot) / samples);
-        m.put(prefix + "accuracy", Backend.accumulated(host, slot + 2) / samples);
+        m.put(prefix + metric, Backend.accumulated(host, slot + 2) / samples);
         return m;
     }
 

@@ -120,6 +120,10 @@ public final class BackendVerifier {
                     (be, x) -> be.addRowVector(x[0], x[1]));
             compare("sumRows", shape, Tolerance.columnSum(r), new HostTensor[] {uniform(r, c), filled(1, c, Float.NaN)}, 1,
                     (be, x) -> be.sumRows(0.5f, x[0], x[1]));
+            compare("scaleColumns", shape, Tolerance.ELEMENTWISE, new HostTensor[] {uniform(r, c), uniform(1, c),
+                    uniform(1, c), filled(r, c, Float.NaN)}, 3, (be, x) -> be.scaleColumns(x[0], x[1], x[2], x[3]));
+            compare("scaleColumns in place", shape, Tolerance.ELEMENTWISE, new HostTensor[] {uniform(r, c),
+                    uniform(1, c), uniform(1, c)}, 0, (be, x) -> be.scaleColumns(x[0], x[1], x[2], x[0]));
             // the same mask bit for bit: a counter-based generator, not a stream
             compare("dropout 0.3", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
                     (be, x) -> be.dropout(x[0], x[1], 0.3f, 0x5EED_0000_1234L + r, 77L * c));
@@ -203,6 +207,7 @@ public final class BackendVerifier {
                 case CATEGORICAL -> Loss.CATEGORICAL_CROSSENTROPY;
                 case SPARSE_CATEGORICAL -> Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
                 case BINARY -> Loss.BINARY_CROSSENTROPY;
+                case MEAN_ABSOLUTE_ERROR -> Loss.MEAN_SQUARED_ERROR;
             };
             for (int[] s : shapes) {
                 int r = s[0];
@@ -296,6 +301,9 @@ public final class BackendVerifier {
         compare("weightPenalty special w", shape, Tolerance.penaltySum(r * c),
                 new HostTensor[] {special(uniform(r, c)), filled(1, 2, 0f)}, 1,
                 (be, x) -> be.weightPenalty(x[0], 0.01f, 0.01f, null, 1f, x[1], 0));
+        compare("scaleColumns special", shape, Tolerance.ELEMENTWISE, new HostTensor[] {special(uniform(r, c)),
+                special(uniform(1, c)), uniform(1, c), filled(r, c, 0f)}, 3,
+                (be, x) -> be.scaleColumns(x[0], x[1], x[2], x[3]));
         compare("sumRows special", shape, Tolerance.columnSum(r), new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
                 1, (be, x) -> be.sumRows(0.5f, x[0], x[1]));
         List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,
@@ -343,6 +351,7 @@ public final class BackendVerifier {
                 case CATEGORICAL -> Loss.CATEGORICAL_CROSSENTROPY;
                 case SPARSE_CATEGORICAL -> Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
                 case BINARY -> Loss.BINARY_CROSSENTROPY;
+                case MEAN_ABSOLUTE_ERROR -> Loss.MEAN_SQUARED_ERROR;
             };
             compare("countCorrect special " + acc.name().toLowerCase(Locale.ROOT), lshape, Tolerance.count(lr),
                     new HostTensor[] {special(predictions(like, lr, lc)), targets(like, lr, lc), filled(1, 2, 0f)}, 2,

@@ -190,6 +190,13 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    protected void doScaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y) {
+        device.scaleColumns(dev(x), dev(scale), dev(shift), dev(y));
+        reference.scaleColumns(cpu(x), cpu(scale), cpu(shift), cpu(y));
+        check("scaleColumns", Tolerance.ELEMENTWISE, y, x, scale, shift);
+    }
+
+    @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         device.sumRows(alpha, dev(x), dev(out));
         reference.sumRows(alpha, cpu(x), cpu(out));

@@ -337,6 +337,34 @@ class LoaderFuzzTest {
         assertNoneUnexpected(before);
     }
 
+    /** CSV tables (train/evaluate/predict --data FILE.csv), both layouts: refusals are CsvFormatExceptions naming the file. */
+    @Test
+    void csvTables() throws IOException {
+        int before = UNEXPECTED.size();
+        Rng rng = new Rng(SEED + 3);
+        // seeds: 20 rows in scikit-learn's layout (line 1 counting them) and in the usual one (a header row)
+        List<String> iris = Files.readAllLines(Path.of("testdata/sklearn/iris.csv"));
+        String rows = String.join("\n", iris.subList(41, 61)) + "\n"; // two classes
+        String sklearn = "20,4,setosa,versicolor,virginica\n" + rows;
+        String usual = "sepal length,sepal width,petal length,petal width,species\n" + rows;
+        for (String seedText : List.of(sklearn, usual)) {
+            byte[] valid = seedText.getBytes(StandardCharsets.UTF_8);
+            Path seed = dir.resolve("seed.csv");
+            Files.write(seed, valid);
+            clnet.data.Tabular.from(clnet.data.CsvTable.read(seed), null, null, null, null); // the seed itself loads
+            fuzz("csv", mutations(valid, 60, 1500, rng), clnet.data.CsvFormatException.class,
+                    f -> clnet.data.Tabular.from(clnet.data.CsvTable.read(f), null, null, null, null));
+        }
+        List<byte[]> forged = new ArrayList<>();
+        for (String text : List.of("", "\n\n", "a\n1\n", "a,b\n\"x\n", "999999999,3,x\n1,2,3,0\n", "1,1\n",
+                "a,b\n1,2\n" + "1,2\n".repeat(100_000), "\"\"\"\n", ",\n,\n", "a,b\n1e39,0\n", "a,b\n0x1p3,1\n")) {
+            forged.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+        fuzz("csv forged", forged, clnet.data.CsvFormatException.class,
+                f -> clnet.data.Tabular.from(clnet.data.CsvTable.read(f), null, null, null, null));
+        assertNoneUnexpected(before);
+    }
+
     private static void assertNoneUnexpected(int before) {
         List<String> mine = UNEXPECTED.subList(before, UNEXPECTED.size());
         assertEquals(List.of(), mine.stream().limit(10).toList(), mine.size() + " unexpected outcomes");

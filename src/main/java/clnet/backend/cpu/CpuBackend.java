@@ -230,6 +230,23 @@ public class CpuBackend extends Backend {
     }
 
     @Override
+    protected void doScaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y) {
+        float[] xs = cpu(x).data();
+        float[] ys = cpu(y).data();
+        float[] sc = cpu(scale).data();
+        float[] sh = cpu(shift).data();
+        int cols = x.cols();
+        Parallel.forRange(x.rows(), cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int base = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    ys[base + j] = xs[base + j] * sc[j] + sh[j];
+                }
+            }
+        });
+    }
+
+    @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         float[] xs = cpu(x).data();
         float[] os = cpu(out).data();
@@ -530,6 +547,13 @@ public class CpuBackend extends Backend {
                         }
                     }
                     correct += (float) agree / cols;
+                }
+                case MEAN_ABSOLUTE_ERROR -> {
+                    float e = 0f;
+                    for (int j = 0; j < cols; j++) {
+                        e += Math.abs(ps[base + j] - ys[base + j]);
+                    }
+                    correct += e / cols;
                 }
             }
         }

@@ -287,6 +287,12 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
+    protected void doScaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y) {
+        grid("scale_columns", x.cols(), x.rows(), floats(x), floats(scale), floats(shift), floats(y), x.rows(),
+                x.cols());
+    }
+
+    @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         elementwise("sum_rows", x.cols(), alpha, floats(x), floats(out), x.rows(), x.cols());
     }

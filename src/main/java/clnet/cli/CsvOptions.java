@@ -1,0 +1,64 @@
+package clnet.cli;
+
+import clnet.data.CsvTable;
+import clnet.data.Tabular;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The options of a CSV file given as {@code --data}: which columns, which task, how it is split. */
+final class CsvOptions {
+    @Option(names = "--target", paramLabel = "COLUMN",
+            description = "CSV: the column to predict (default: the last).")
+    String target;
+
+    @Option(names = "--inputs", split = ",", paramLabel = "COLUMN",
+            description = "CSV: the input columns (default: every other column).")
+    List<String> inputs;
+
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "CSV: binary, multiclass or regression (default: from the target: text, or integers with at"
+                    + " most 100 values, are classes; 2 classes are binary; other numbers a regression).")
+    String task;
+
+    @Option(names = "--test-fraction", defaultValue = "0.2", paramLabel = "X",
+            description = "CSV: the share of rows held out for testing, after a seeded shuffle (default:"
+                    + " ${DEFAULT-VALUE}).")
+    double testFraction;
+
+    @Option(names = "--split-seed", defaultValue = "1", paramLabel = "N",
+            description = "CSV: the seed of that shuffle (default: ${DEFAULT-VALUE}).")
+    long splitSeed;
+
+    /** Whether {@code data} names a CSV file rather than an MNIST directory. */
+    static boolean isCsv(Path data) {
+        return !Files.isDirectory(data) && (Files.exists(data) || data.toString().toLowerCase().endsWith(".csv"));
+    }
+
+    /** The samples of {@code file}, as these options (or a saved model's data config) say. */
+    Tabular load(Path file, CommandLine cl, Map<String, Object> saved) throws IOException {
+        Usage.require(cl, testFraction > 0 && testFraction < 1, "--test-fraction must be in (0, 1)");
+        Tabular.Task t = task == null ? null : Usage.parse(cl, "--task", () -> Tabular.Task.parse(task));
+        CsvTable table = CsvTable.read(file);
+        if (saved != null) {
+            return fromSaved(table, saved);
+        }
+        return Tabular.from(table, target, inputs, t, null);
+    }
+
+    /** The samples of {@code table} as a saved model reads them: its inputs, target, task and classes. */
+    @SuppressWarnings("unchecked")
+    static Tabular fromSaved(CsvTable table, Map<String, Object> saved) throws IOException {
+        try {
+            return Tabular.from(table, (String) saved.get("target"), (List<String>) saved.get("inputs"),
+                    Tabular.Task.parse((String) saved.get("task")), ((List<String>) saved.get("classes")).isEmpty()
+                            ? null : (List<String>) saved.get("classes"));
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IOException("the model's data_config is malformed: " + saved);
+        }
+    }
+}
