@@ -4,6 +4,8 @@ import clnet.backend.Backend;
 import clnet.data.CsvTable;
 import clnet.data.Mnist;
 import clnet.data.Tabular;
+import clnet.data.TextFolder;
+import java.util.Map;
 import clnet.tensor.HostTensor;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
@@ -30,8 +32,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
-            description = "MNIST directory, or a CSV file with the columns the model was trained on (default:"
-                    + " ${DEFAULT-VALUE}).")
+            description = "MNIST directory, a CSV file with the columns the model was trained on, or texts in class"
+                    + " folders (default: ${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--loss", description = "Loss to report (default: the one the model was trained with).")
@@ -51,15 +53,21 @@ final class EvaluateCommand implements Callable<Integer> {
         Usage.require(spec.commandLine(), batchSize >= 1, "--batch-size must be at least 1");
         Loss chosen = loss == null ? null : Usage.parse(spec.commandLine(), "--loss", () -> Loss.parse(loss));
         PrintStream out = main.out;
-        boolean csv = CsvOptions.isCsv(data);
-        Mnist.Part test = csv ? null : Mnist.loadSplit(data, Mnist.Split.TEST);
+        boolean texts = TextFolder.looksLike(data);
+        boolean csv = !texts && CsvOptions.isCsv(data);
+        Mnist.Part test = csv || texts ? null : Mnist.loadSplit(data, Mnist.Split.TEST);
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             if (chosen != null || m.loss() == null) {
                 m.compile(chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY); // no optimizer: nothing trains
             }
             HostTensor x;
             HostTensor y;
-            if (csv) {
+            if (texts) {
+                Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
+                TextFolder folder = TextFolder.read(data);
+                x = TextOptions.matrix(saved, folder.texts());
+                y = TextOptions.targets(folder, TextOptions.classes(saved).size());
+            } else if (csv) {
                 Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
                 x = rows.x();
                 y = rows.targets();
@@ -69,7 +77,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             EvaluationResult r = m.evaluate(x, y, batchSize, 1, out);
             NonFinite.requireFiniteLoss(r.loss(), () -> m.predict(x, batchSize), model.toString(),
-                    csv ? data.toString() : "the test set");
+                    csv || texts ? data.toString() : "the test set");
             out.printf(Locale.ROOT, "test loss: %.4f%n", r.loss());
             out.printf(Locale.ROOT, "test %s: %.4f%n", m.metricName(), r.accuracy());
         }

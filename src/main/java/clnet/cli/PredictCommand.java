@@ -4,6 +4,7 @@ import clnet.backend.Backend;
 import clnet.data.CsvTable;
 import clnet.data.Mnist;
 import clnet.data.Tabular;
+import clnet.data.TextFolder;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
 import clnet.tensor.HostTensor;
@@ -45,6 +46,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.require(spec.commandLine(), limit >= 1, "--limit must be at least 1");
         PrintStream out = main.out;
+        if (TextFolder.looksLike(data) || (java.nio.file.Files.isRegularFile(data) && data.toString().endsWith(".txt"))) {
+            return predictTexts(out);
+        }
         if (CsvOptions.isCsv(data)) {
             return predictCsv(out);
         }
@@ -64,6 +68,37 @@ final class PredictCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%d of %d right%n", right, n);
         }
         return 0;
+    }
+
+    /** Texts (a class-folder tree, or one .txt file): each text's class and its probability. */
+    private Integer predictTexts(PrintStream out) throws Exception {
+        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
+            java.util.Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
+            java.util.List<String> classes = TextOptions.classes(saved);
+            TextFolder folder = TextFolder.looksLike(data) ? TextFolder.read(data) : null;
+            java.util.List<String> texts = folder != null ? folder.texts() : java.util.List.of(TextFolder.readText(data));
+            int n = Math.min(limit, texts.size());
+            HostTensor p = m.predict(TextOptions.matrix(saved, texts.subList(0, n)), 128);
+            NonFinite.requireFinite(p, model.toString(), data.toString());
+            out.println("text  class  probability" + (folder != null ? "  label" : ""));
+            int right = 0;
+            for (int i = 0; i < n; i++) {
+                int cls = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
+                float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
+                String name = folder != null ? folder.files().get(i).getFileName().toString() : data.toString();
+                String label = "";
+                if (folder != null) {
+                    boolean ok = cls == folder.labels()[i];
+                    right += ok ? 1 : 0;
+                    label = "  " + folder.classes().get(folder.labels()[i]) + (ok ? "" : "  wrong");
+                }
+                out.printf(Locale.ROOT, "%s  %s  %.4f%s%n", name, classes.get(cls), prob, label);
+            }
+            if (folder != null) {
+                out.printf(Locale.ROOT, "%d of %d right%n", right, n);
+            }
+            return 0;
+        }
     }
 
     /** Rows of a CSV file with the columns the model was trained on: the class and its probability, or the value. */

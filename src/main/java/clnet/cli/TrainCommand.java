@@ -22,6 +22,8 @@ import clnet.callbacks.TerminateOnNaN;
 import clnet.nn.Regularizer;
 import clnet.nn.Normalization;
 import clnet.data.Tabular;
+import clnet.data.TextFolder;
+import java.util.Map;
 import clnet.ops.Accuracy;
 import clnet.train.TrainingState;
 import clnet.train.FitOptions;
@@ -170,6 +172,9 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CsvOptions csvOptions;
 
+    @CommandLine.Mixin
+    TextOptions textOptions;
+
     @Option(names = "--plot", paramLabel = "DIR",
             description = "Write PNG plots of the run into DIR: the history (and history.csv), the confusion matrix,"
                     + " and test samples (MNIST) or the decision boundary (Playground data).")
@@ -193,7 +198,11 @@ final class TrainCommand implements Callable<Integer> {
         boolean csv = !playground.given() && CsvOptions.isCsv(data);
         Tabular table = csv ? csvOptions.load(data, spec.commandLine(),
                 resumed != null ? resumed.model().dataConfig() : null) : null;
-        Tabular.Task task = table == null ? null : table.task();
+        boolean textData = !playground.given() && !csv && TextFolder.looksLike(data);
+        TextFolder[] textSplit = textData ? TextFolder.read(data).split(csvOptions.testFraction, csvOptions.splitSeed)
+                : null;
+        Tabular.Task task = table != null ? table.task() : textSplit == null ? null
+                : textSplit[0].classes().size() == 2 ? Tabular.Task.BINARY : Tabular.Task.MULTICLASS;
         Loss lossFn = resumed != null ? resumed.model().loss() : given("--loss") || task == null
                 ? parse(() -> Loss.parse(loss), "--loss")
                 : task == Tabular.Task.REGRESSION ? Loss.MEAN_SQUARED_ERROR
@@ -209,7 +218,7 @@ final class TrainCommand implements Callable<Integer> {
         require(totalEpochs >= 1, "--epochs must be at least 1");
         require(batch >= 1, "--batch-size must be at least 1");
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
-        double dropoutRate = dropout != null ? dropout : playground.given() || csv ? 0 : 0.2;
+        double dropoutRate = dropout != null ? dropout : playground.given() || csv ? 0 : textData ? 0.5 : 0.2;
         require(dropoutRate >= 0 && dropoutRate < 1, "--dropout must be in [0, 1)");
         require(l1 >= 0 && l2 >= 0 && Double.isFinite(l1) && Double.isFinite(l2), "--l1 and --l2 must be >= 0");
         Regularizer regularizer = l1 > 0 || l2 > 0 ? Regularizer.l1l2(l1, l2) : null;
@@ -235,7 +244,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!noSave) {
             if (save == null) {
                 String base = resumed != null ? resumed.model().name() : playground.given()
-                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : csv ? csvName() : "mnist_mlp";
+                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : csv || textData ? csvName() : "mnist_mlp";
                 save = freePath(base);
                 if (!save.toString().equals(base + ".safetensors")) {
                     saveNote = " (" + base + ".safetensors exists; clnet replaces a file only when --save names it)";
@@ -259,7 +268,17 @@ final class TrainCommand implements Callable<Integer> {
 
         PrintStream out = main.out;
         TrainingData in;
-        if (table != null) {
+        Map<String, Object> textConfig = null;
+        if (textSplit != null) {
+            textConfig = resumed != null ? resumed.model().dataConfig() : textOptions.fit(textSplit[0],
+                    spec.commandLine());
+            int outputs = textSplit[0].classes().size() == 2 ? 1 : textSplit[0].classes().size();
+            in = new TrainingData(csvName(), TextOptions.matrix(textConfig, textSplit[0].texts()),
+                    TextOptions.targets(textSplit[0], textSplit[0].classes().size()),
+                    TextOptions.matrix(textConfig, textSplit[1].texts()),
+                    TextOptions.targets(textSplit[1], textSplit[1].classes().size()), textSplit[1].labels(), outputs,
+                    null, null, null);
+        } else if (table != null) {
             Tabular[] split = table.split(csvOptions.testFraction, csvOptions.splitSeed);
             in = TrainingData.csv(csvName(), split[0], split[1]);
         } else {
@@ -304,6 +323,9 @@ final class TrainCommand implements Callable<Integer> {
                     // Keras's Normalization, adapted to the training rows: the saved model takes raw rows
                     model.add(new Normalization().adapt(xTrain));
                     model.dataConfig(table.config());
+                }
+                if (textConfig != null) {
+                    model.dataConfig(textConfig); // the vocabulary: the saved model reads new texts as these
                 }
                 for (int width : layers) {
                     Dense d = new Dense(width, hidden).kernelInitializer(init).kernelRegularizer(regularizer);
@@ -353,7 +375,7 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The model's name for a CSV file: its file name without the extension, then {@code _mlp}. */
+    /** The model's name for a CSV file or a text folder: its name without the extension, then {@code _mlp}. */
     private String csvName() {
         String f = data.getFileName().toString();
         int dot = f.lastIndexOf('.');

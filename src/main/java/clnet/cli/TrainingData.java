@@ -33,9 +33,15 @@ record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTenso
 
     /** The data config of a model trained on a CSV file; refused for other models. */
     static java.util.Map<String, Object> requireCsvModel(clnet.nn.Sequential m, Path file) {
-        if (m.dataConfig() == null || !"csv".equals(m.dataConfig().get("kind"))) {
-            throw new IllegalArgumentException(file + " was not trained on a CSV file; give it the data it was"
-                    + " trained on (an MNIST directory)");
+        return requireDataModel(m, file, "csv");
+    }
+
+    /** The data config of a model trained on data of {@code kind} ({@code csv}, {@code text}); refused for others. */
+    static java.util.Map<String, Object> requireDataModel(clnet.nn.Sequential m, Path file, String kind) {
+        if (m.dataConfig() == null || !kind.equals(m.dataConfig().get("kind"))) {
+            Object trained = m.dataConfig() == null ? "MNIST" : m.dataConfig().get("kind");
+            throw new IllegalArgumentException(file + " was trained on " + trained + " data, not " + kind
+                    + "; give it the kind of data it was trained on");
         }
         return m.dataConfig();
     }
