@@ -5,6 +5,7 @@ import clnet.data.CsvTable;
 import clnet.data.Mnist;
 import clnet.data.Tabular;
 import clnet.data.TextFolder;
+import clnet.data.ImageFolder;
 import java.util.Map;
 import clnet.tensor.HostTensor;
 import clnet.io.ModelFile;
@@ -53,16 +54,22 @@ final class EvaluateCommand implements Callable<Integer> {
         Usage.require(spec.commandLine(), batchSize >= 1, "--batch-size must be at least 1");
         Loss chosen = loss == null ? null : Usage.parse(spec.commandLine(), "--loss", () -> Loss.parse(loss));
         PrintStream out = main.out;
-        boolean texts = TextFolder.looksLike(data);
+        boolean images = ImageFolder.looksLike(data);
+        boolean texts = !images && TextFolder.looksLike(data);
         boolean csv = !texts && CsvOptions.isCsv(data);
-        Mnist.Part test = csv || texts ? null : Mnist.loadSplit(data, Mnist.Split.TEST);
+        Mnist.Part test = csv || texts || images ? null : Mnist.loadSplit(data, Mnist.Split.TEST);
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             if (chosen != null || m.loss() == null) {
                 m.compile(chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY); // no optimizer: nothing trains
             }
             HostTensor x;
             HostTensor y;
-            if (texts) {
+            if (images) {
+                Map<String, Object> saved = TrainingData.requireDataModel(m, model, "images");
+                ImageFolder folder = ImageOptions.read(data, saved);
+                x = folder.x();
+                y = ImageOptions.targets(folder.labels(), folder.classes().size());
+            } else if (texts) {
                 Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
                 TextFolder folder = TextFolder.read(data);
                 x = TextOptions.matrix(saved, folder.texts());
@@ -77,7 +84,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             EvaluationResult r = m.evaluate(x, y, batchSize, 1, out);
             NonFinite.requireFiniteLoss(r.loss(), () -> m.predict(x, batchSize), model.toString(),
-                    csv || texts ? data.toString() : "the test set");
+                    csv || texts || images ? data.toString() : "the test set");
             out.printf(Locale.ROOT, "test loss: %.4f%n", r.loss());
             out.printf(Locale.ROOT, "test %s: %.4f%n", m.metricName(), r.accuracy());
         }

@@ -5,6 +5,7 @@ import clnet.data.CsvTable;
 import clnet.data.Mnist;
 import clnet.data.Tabular;
 import clnet.data.TextFolder;
+import clnet.data.ImageFolder;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
 import clnet.tensor.HostTensor;
@@ -46,6 +47,10 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.require(spec.commandLine(), limit >= 1, "--limit must be at least 1");
         PrintStream out = main.out;
+        if (ImageFolder.looksLike(data) || (java.nio.file.Files.isRegularFile(data)
+                && data.toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)"))) {
+            return predictImages(out);
+        }
         if (TextFolder.looksLike(data) || (java.nio.file.Files.isRegularFile(data) && data.toString().endsWith(".txt"))) {
             return predictTexts(out);
         }
@@ -68,6 +73,50 @@ final class PredictCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%d of %d right%n", right, n);
         }
         return 0;
+    }
+
+    /**
+     * Pictures (a class-folder tree, or one PNG or JPEG): each one's class and its probability.
+     * An MNIST model reads a picture as MNIST is: 28 x 28 grayscale, light digit on dark.
+     */
+    private Integer predictImages(PrintStream out) throws Exception {
+        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
+            java.util.Map<String, Object> saved = m.dataConfig();
+            if (saved != null && !"images".equals(saved.get("kind"))) {
+                TrainingData.requireDataModel(m, model, "images"); // says what it was trained on
+            }
+            @SuppressWarnings("unchecked")
+            java.util.List<String> classes = saved != null ? (java.util.List<String>) saved.get("classes")
+                    : java.util.stream.IntStream.range(0, m.outputFeatures()).mapToObj(Integer::toString).toList();
+            ImageFolder folder = ImageFolder.looksLike(data) ? ImageOptions.read(data, saved) : null;
+            HostTensor x;
+            if (folder != null) {
+                x = folder.x().rowRange(0, Math.min(limit, folder.x().rows()));
+            } else {
+                float[] row = ImageOptions.picture(data, saved);
+                x = new HostTensor(clnet.tensor.Shape.of(1, row.length), row);
+            }
+            HostTensor p = m.predict(x, 128);
+            NonFinite.requireFinite(p, model.toString(), data.toString());
+            out.println("image  class  probability" + (folder != null ? "  label" : ""));
+            int right = 0;
+            for (int i = 0; i < p.rows(); i++) {
+                int cls = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
+                float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
+                String name = folder != null ? folder.files().get(i).getFileName().toString() : data.toString();
+                String label = "";
+                if (folder != null) {
+                    boolean ok = cls == folder.labels()[i];
+                    right += ok ? 1 : 0;
+                    label = "  " + folder.classes().get(folder.labels()[i]) + (ok ? "" : "  wrong");
+                }
+                out.printf(Locale.ROOT, "%s  %s  %.4f%s%n", name, classes.get(cls), prob, label);
+            }
+            if (folder != null) {
+                out.printf(Locale.ROOT, "%d of %d right%n", right, p.rows());
+            }
+            return 0;
+        }
     }
 
     /** Texts (a class-folder tree, or one .txt file): each text's class and its probability. */

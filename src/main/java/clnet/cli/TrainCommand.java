@@ -23,6 +23,7 @@ import clnet.nn.Regularizer;
 import clnet.nn.Normalization;
 import clnet.data.Tabular;
 import clnet.data.TextFolder;
+import clnet.data.ImageFolder;
 import java.util.Map;
 import clnet.ops.Accuracy;
 import clnet.train.TrainingState;
@@ -175,6 +176,9 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TextOptions textOptions;
 
+    @CommandLine.Mixin
+    ImageOptions imageOptions;
+
     @Option(names = "--plot", paramLabel = "DIR",
             description = "Write PNG plots of the run into DIR: the history (and history.csv), the confusion matrix,"
                     + " and test samples (MNIST) or the decision boundary (Playground data).")
@@ -198,11 +202,17 @@ final class TrainCommand implements Callable<Integer> {
         boolean csv = !playground.given() && CsvOptions.isCsv(data);
         Tabular table = csv ? csvOptions.load(data, spec.commandLine(),
                 resumed != null ? resumed.model().dataConfig() : null) : null;
-        boolean textData = !playground.given() && !csv && TextFolder.looksLike(data);
+        boolean imageData = !playground.given() && !csv && ImageFolder.looksLike(data);
+        ImageFolder[] imageSplit = !imageData ? null : (resumed != null
+                ? ImageOptions.read(data, resumed.model().dataConfig())
+                : imageOptions.load(data, spec.commandLine())).split(csvOptions.testFraction, csvOptions.splitSeed);
+        boolean textData = !playground.given() && !csv && !imageData && TextFolder.looksLike(data);
         TextFolder[] textSplit = textData ? TextFolder.read(data).split(csvOptions.testFraction, csvOptions.splitSeed)
                 : null;
-        Tabular.Task task = table != null ? table.task() : textSplit == null ? null
-                : textSplit[0].classes().size() == 2 ? Tabular.Task.BINARY : Tabular.Task.MULTICLASS;
+        List<String> folderClasses = textSplit != null ? textSplit[0].classes()
+                : imageSplit != null ? imageSplit[0].classes() : null;
+        Tabular.Task task = table != null ? table.task() : folderClasses == null ? null
+                : folderClasses.size() == 2 ? Tabular.Task.BINARY : Tabular.Task.MULTICLASS;
         Loss lossFn = resumed != null ? resumed.model().loss() : given("--loss") || task == null
                 ? parse(() -> Loss.parse(loss), "--loss")
                 : task == Tabular.Task.REGRESSION ? Loss.MEAN_SQUARED_ERROR
@@ -219,6 +229,7 @@ final class TrainCommand implements Callable<Integer> {
         require(batch >= 1, "--batch-size must be at least 1");
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
         double dropoutRate = dropout != null ? dropout : playground.given() || csv ? 0 : textData ? 0.5 : 0.2;
+        Map<String, Object> imageConfig = imageSplit == null ? null : ImageOptions.config(imageSplit[0]);
         require(dropoutRate >= 0 && dropoutRate < 1, "--dropout must be in [0, 1)");
         require(l1 >= 0 && l2 >= 0 && Double.isFinite(l1) && Double.isFinite(l2), "--l1 and --l2 must be >= 0");
         Regularizer regularizer = l1 > 0 || l2 > 0 ? Regularizer.l1l2(l1, l2) : null;
@@ -244,7 +255,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!noSave) {
             if (save == null) {
                 String base = resumed != null ? resumed.model().name() : playground.given()
-                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : csv || textData ? csvName() : "mnist_mlp";
+                        ? playground.dataset.trim().toLowerCase(Locale.ROOT) + "_mlp" : csv || textData || imageData ? csvName() : "mnist_mlp";
                 save = freePath(base);
                 if (!save.toString().equals(base + ".safetensors")) {
                     saveNote = " (" + base + ".safetensors exists; clnet replaces a file only when --save names it)";
@@ -278,6 +289,11 @@ final class TrainCommand implements Callable<Integer> {
                     TextOptions.matrix(textConfig, textSplit[1].texts()),
                     TextOptions.targets(textSplit[1], textSplit[1].classes().size()), textSplit[1].labels(), outputs,
                     null, null, null);
+        } else if (imageSplit != null) {
+            int k = imageSplit[0].classes().size();
+            in = new TrainingData(csvName(), imageSplit[0].x(), ImageOptions.targets(imageSplit[0].labels(), k),
+                    imageSplit[1].x(), ImageOptions.targets(imageSplit[1].labels(), k), imageSplit[1].labels(),
+                    k == 2 ? 1 : k, null, null, null);
         } else if (table != null) {
             Tabular[] split = table.split(csvOptions.testFraction, csvOptions.splitSeed);
             in = TrainingData.csv(csvName(), split[0], split[1]);
@@ -326,6 +342,9 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 if (textConfig != null) {
                     model.dataConfig(textConfig); // the vocabulary: the saved model reads new texts as these
+                }
+                if (imageConfig != null) {
+                    model.dataConfig(imageConfig); // size, colour and class names: predict reads new pictures so
                 }
                 for (int width : layers) {
                     Dense d = new Dense(width, hidden).kernelInitializer(init).kernelRegularizer(regularizer);

@@ -31,7 +31,7 @@ public record TextFolder(Path dir, List<String> classes, List<String> texts, int
             List<Path> entries = s.toList();
             long folders = entries.stream().filter(Files::isDirectory).count();
             boolean idx = entries.stream().anyMatch(p -> p.getFileName().toString().contains("-idx"));
-            return folders >= 2 && !idx;
+            return folders >= 2 && !idx && !ImageFolder.looksLike(dir);
         } catch (IOException e) {
             return false;
         }
