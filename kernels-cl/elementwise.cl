@@ -34,6 +34,49 @@ __kernel void scale_columns(__global const float* x, __global const float* scale
     if (j < cols && r < rows) y[r * cols + j] = x[r * cols + j] * scale[j] + shift[j];
 }
 
+// One tap of the bilinear sample: the pixel, or outside the image cval (constant fill) or the
+// nearest edge pixel.
+inline float warp_tap(__global const float* img, int r, int c, const int ch, const int h, const int w,
+                      const int channels, const int constant_fill, const float cval) {
+    if (r < 0 || r >= h || c < 0 || c >= w) {
+        if (constant_fill) return cval;
+        r = clamp(r, 0, h - 1);
+        c = clamp(c, 0, w - 1);
+    }
+    return img[(r * w + c) * channels + ch];
+}
+
+// y[i] = image i of x warped by its affine map (Keras's ImageDataGenerator): output pixel
+// (r, c) samples x bilinearly at (a00 r + a01 c + o0, a10 r + a11 c + o1), the six numbers
+// of row i of m. Global size (width * channels, height, images). CPU twin:
+// CpuBackend.doAffineWarp, the same expressions.
+__kernel void affine_warp(__global const float* x, __global const float* m, __global float* y, const int h,
+                          const int w, const int channels, const int constant_fill, const float cval) {
+    const int cc = get_global_id(0);
+    const int r = get_global_id(1);
+    const int i = get_global_id(2);
+    if (cc >= w * channels || r >= h) return;
+    const int c = cc / channels;
+    const int ch = cc % channels;
+    __global const float* a = m + i * 6;
+    __global const float* img = x + (long) i * h * w * channels;
+    const float sr = a[0] * (float) r + a[1] * (float) c + a[4];
+    const float sc = a[2] * (float) r + a[3] * (float) c + a[5];
+    const float fr0 = floor(sr);
+    const float fc0 = floor(sc);
+    const float dr = sr - fr0;
+    const float dc = sc - fc0;
+    const int r0 = (int) fr0;
+    const int c0 = (int) fc0;
+    const float v00 = warp_tap(img, r0, c0, ch, h, w, channels, constant_fill, cval);
+    const float v01 = warp_tap(img, r0, c0 + 1, ch, h, w, channels, constant_fill, cval);
+    const float v10 = warp_tap(img, r0 + 1, c0, ch, h, w, channels, constant_fill, cval);
+    const float v11 = warp_tap(img, r0 + 1, c0 + 1, ch, h, w, channels, constant_fill, cval);
+    const float top = v00 * (1.0f - dc) + v01 * dc;
+    const float bottom = v10 * (1.0f - dc) + v11 * dc;
+    y[(long) i * h * w * channels + (r * w + c) * channels + ch] = top * (1.0f - dr) + bottom * dr;
+}
+
 // dst[r, :] = src[order[start + r], :]; global size (cols, rows). The host checked the
 // range of start; an index outside [0, srcRows) makes the row NaN (as in the CPU backend)
 // rather than reading out of bounds or leaving stale data.

@@ -259,6 +259,35 @@ public abstract class Backend implements AutoCloseable {
         doScaleColumns(x, scale, shift, y);
     }
 
+    /**
+     * Each row of {@code x}, an image of {@code height x width x channels} (row-major, channels
+     * last), warped by its own affine map: output pixel (r, c) samples the input bilinearly at
+     * (a00·r + a01·c + o0, a10·r + a11·c + o1), the six numbers being row i of {@code matrices}
+     * ({@link clnet.ops.Augmentation#matrices}). A tap outside the image takes {@code cval}
+     * ({@code constantFill}) or the nearest edge pixel. Keras's ImageDataGenerator on the device.
+     */
+    public final synchronized void affineWarp(Tensor x, Tensor matrices, Tensor y, int height, int width, int channels,
+                                              boolean constantFill, float cval) {
+        open("affineWarp");
+        opsRun++;
+        operand("affineWarp", "x", x, DType.FLOAT32);
+        operand("affineWarp", "matrices", matrices, DType.FLOAT32);
+        operand("affineWarp", "y", y, DType.FLOAT32);
+        sameShape("affineWarp", x, y);
+        if (height < 1 || width < 1 || channels < 1 || (long) height * width * channels != x.cols()) {
+            throw new IllegalArgumentException("affineWarp: images of " + height + " x " + width + " x " + channels
+                    + " in rows of " + x.cols());
+        }
+        if (matrices.rows() != x.rows() || matrices.cols() != clnet.ops.Augmentation.MATRIX) {
+            throw new IllegalArgumentException("affineWarp: matrices " + matrices.shape() + " for " + x.rows()
+                    + " images (" + clnet.ops.Augmentation.MATRIX + " numbers each)");
+        }
+        if (x == y) {
+            throw new IllegalArgumentException("affineWarp: y must not be x (every output reads several inputs)");
+        }
+        doAffineWarp(x, matrices, y, height, width, channels, constantFill, cval);
+    }
+
     /** out[0, j] = alpha * sum_r x[r, j]: bias gradients. {@code out} is 1 x cols. */
     public final synchronized void sumRows(float alpha, Tensor x, Tensor out) {
         open("sumRows");
@@ -525,6 +554,9 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doAddRowVector(Tensor z, Tensor bias);
 
     protected abstract void doScaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y);
+
+    protected abstract void doAffineWarp(Tensor x, Tensor matrices, Tensor y, int height, int width, int channels,
+                                         boolean constantFill, float cval);
 
     protected abstract void doSumRows(float alpha, Tensor x, Tensor out);
 

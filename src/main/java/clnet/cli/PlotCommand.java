@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
         description = "Draw PNG plots: activations, a saved history, a model's confusion matrix, test samples, or"
                 + " its decision boundary on a Playground data set.",
         subcommands = {PlotCommand.Activations.class, PlotCommand.HistoryPlot.class, PlotCommand.Confusion.class,
-                PlotCommand.Samples.class, PlotCommand.Boundary.class})
+                PlotCommand.Samples.class, PlotCommand.Boundary.class, PlotCommand.Augment.class})
 final class PlotCommand implements Runnable {
     @ParentCommand
     Main main;
@@ -148,6 +148,72 @@ final class PlotCommand implements Runnable {
             Object[] r = predict();
             plot.main.out.println("wrote " + TrainingPlots.confusion((int[]) r[1], (int[]) r[2],
                     Math.max(2, (int) r[3]), out));
+            return 0;
+        }
+    }
+
+    @Command(name = "augment", mixinStandardHelpOptions = true,
+            description = "MNIST test images (or a folder of images) beside versions augmented as train --augment does.")
+    static final class Augment implements Callable<Integer> {
+        @ParentCommand
+        PlotCommand plot;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+                description = "MNIST directory, or images in class folders (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--augment", defaultValue = "rotation=10,shift=0.1,shear=10,zoom=0.1", paramLabel = "SPEC",
+                description = "The transforms, as train --augment (default: ${DEFAULT-VALUE}).")
+        String augment;
+
+        @Option(names = "--count", defaultValue = "6", description = "Images, one per row (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--versions", defaultValue = "7", description = "Augmented versions of each (default:"
+                + " ${DEFAULT-VALUE}).")
+        int versions;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the transforms (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @CommandLine.Mixin
+        ImageOptions image;
+
+        @Option(names = "--out", defaultValue = "augment.png", paramLabel = "PNG",
+                description = "The PNG to write (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            clnet.ops.Augmentation a = Usage.parse(spec.commandLine(), "--augment",
+                    () -> clnet.ops.Augmentation.parse(augment));
+            Usage.require(spec.commandLine(), count >= 1 && versions >= 1, "--count and --versions must be at least 1");
+            HostTensor x;
+            int[] shape;
+            if (clnet.data.ImageFolder.looksLike(data)) {
+                clnet.data.ImageFolder f = image.load(data, spec.commandLine());
+                x = f.x();
+                shape = new int[] {f.height(), f.width(), f.rgb() ? 3 : 1};
+            } else {
+                x = Mnist.loadSplit(data, Mnist.Split.TEST).images();
+                shape = new int[] {28, 28, 1};
+            }
+            x = x.rowRange(0, Math.min(count, x.rows()));
+            java.util.List<HostTensor> warped = new java.util.ArrayList<>();
+            try (Backend cpu = clnet.device.Backends.open("cpu:reference");
+                 clnet.backend.Tensor in = cpu.upload(x);
+                 clnet.backend.Tensor m = cpu.alloc(x.rows(), clnet.ops.Augmentation.MATRIX);
+                 clnet.backend.Tensor o = cpu.alloc(x.rows(), x.cols())) {
+                for (int v = 0; v < versions; v++) {
+                    cpu.upload(a.matrices(x.rows(), shape[0], shape[1], seed, v), m);
+                    cpu.affineWarp(in, m, o, shape[0], shape[1], shape[2], a.constantFill(), a.cval());
+                    warped.add(cpu.download(o));
+                }
+            }
+            plot.main.out.println("wrote " + clnet.plot.AugmentPlot.write(x, warped, shape[0], shape[1], shape[2], out));
             return 0;
         }
     }

@@ -184,6 +184,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " and test samples (MNIST) or the decision boundary (Playground data).")
     Path plot;
 
+    @Option(names = "--augment", paramLabel = "SPEC",
+            description = "Augment every training batch on the device, as Keras's ImageDataGenerator: rotation=DEG,"
+                    + " shift=F (or width_shift, height_shift), shear=DEG, zoom=F, flip, fill=nearest|constant, cval=X;"
+                    + " for MNIST and image folders.")
+    String augment;
+
     @Option(names = "--validate", description = "Run every op on the CPU reference too, and stop at the first whose"
             + " result differs beyond its tolerance, naming the op, its shapes and the error (many times slower;"
             + " for checking a device or driver).")
@@ -230,6 +236,13 @@ final class TrainCommand implements Callable<Integer> {
         require(validationSplit >= 0 && validationSplit < 1, "--validation-split must be in [0, 1)");
         double dropoutRate = dropout != null ? dropout : playground.given() || csv ? 0 : textData ? 0.5 : 0.2;
         Map<String, Object> imageConfig = imageSplit == null ? null : ImageOptions.config(imageSplit[0]);
+        clnet.ops.Augmentation augmentation = augment == null ? null
+                : parse(() -> clnet.ops.Augmentation.parse(augment), "--augment");
+        int[] imageShape = imageSplit != null
+                ? new int[] {imageSplit[0].height(), imageSplit[0].width(), imageSplit[0].rgb() ? 3 : 1}
+                : new int[] {28, 28, 1};
+        require(augmentation == null || imageSplit != null || (!csv && !textData && !playground.given()),
+                "--augment needs images: MNIST or a folder of images");
         require(dropoutRate >= 0 && dropoutRate < 1, "--dropout must be in [0, 1)");
         require(l1 >= 0 && l2 >= 0 && Double.isFinite(l1) && Double.isFinite(l2), "--l1 and --l2 must be >= 0");
         Regularizer regularizer = l1 > 0 || l2 > 0 ? Regularizer.l1l2(l1, l2) : null;
@@ -366,6 +379,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             FitOptions fit = new FitOptions().epochs(totalEpochs).batchSize(batch).seed(model.seed()).out(out)
                     .callbacks(callbacks.toArray(new Callback[0])).resumeFrom(state);
+            if (augmentation != null) {
+                fit.augment(augmentation, imageShape[0], imageShape[1], imageShape[2]);
+            }
             if (validationSplit > 0) {
                 fit.validationSplit(validationSplit);
             } else {

@@ -112,9 +112,13 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
             try {
                 reader.setInput(in);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS || pixels <= 0) {
+                // deflate packs at most 1032 bytes into one, and a byte holds at most 8 pixels: a
+                // small file declaring a huge picture is refused before anything is allocated for it
+                long backed = Math.min(MAX_PIXELS, 8 * 1032 * Math.max(1, Files.size(file)));
+                if (pixels > backed || pixels <= 0) {
                     throw new IOException(file + ": declares " + reader.getWidth(0) + " x " + reader.getHeight(0)
-                            + " pixels; clnet reads images of at most " + MAX_PIXELS);
+                            + " pixels, more than its " + Files.size(file) + " bytes can hold (or than " + MAX_PIXELS
+                            + ")");
                 }
                 img = reader.read(0);
             } finally {

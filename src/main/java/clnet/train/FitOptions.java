@@ -21,6 +21,8 @@ public final class FitOptions {
     private Boolean dataOnDevice;
     private PrintStream out = System.out;
     private TrainingState resumeFrom;
+    private clnet.ops.Augmentation augmentation;
+    private int[] imageShape;
 
     public FitOptions epochs(int epochs) {
         if (epochs < 0) {
@@ -102,6 +104,26 @@ public final class FitOptions {
 
     public TrainingState resumeFrom() {
         return resumeFrom;
+    }
+
+    /**
+     * Augments every training batch on the device, as Keras's {@code ImageDataGenerator}: each
+     * row is an image of {@code height x width x channels}, transformed afresh for every sample
+     * and step (evaluation and prediction see the images as they are).
+     */
+    public FitOptions augment(clnet.ops.Augmentation augmentation, int height, int width, int channels) {
+        this.augmentation = augmentation;
+        this.imageShape = augmentation == null ? null : new int[] {height, width, channels};
+        return this;
+    }
+
+    public clnet.ops.Augmentation augmentation() {
+        return augmentation;
+    }
+
+    /** The image shape {height, width, channels} of {@link #augment}, or null. */
+    public int[] imageShape() {
+        return imageShape == null ? null : imageShape.clone();
     }
 
     /** Callbacks, called in this order at each hook (Keras's {@code fit(callbacks=...)}). */

@@ -27,6 +27,7 @@ import java.util.Map;
  */
 public final class Trainer {
     private static final long SHUFFLE_STREAM = 0x5348_5546_464C_45L; // "SHUFFLE"
+    private static final long AUGMENT_STREAM = 0x4155_474D_454E_54L; // "AUGMENT"
 
     /** Floats per metrics block: the loss sum at +0, the correct count at +2, each a (sum, error) pair. */
     public static final int BLOCK = 4;
@@ -91,8 +92,16 @@ public final class Trainer {
              BatchSource val = valX == null ? null : BatchSource.of(backend, valX, valY, options.dataOnDevice());
              Tensor xb = backend.alloc(batch, trainX.cols());
              Tensor yb = backend.alloc(batch, trainY.cols());
-             Tensor metrics = backend.alloc(1, stepSlot(steps))) {
+             Tensor metrics = backend.alloc(1, stepSlot(steps));
+             Tensor warped = options.augmentation() == null ? null : backend.alloc(batch, trainX.cols());
+             Tensor matrices = options.augmentation() == null ? null
+                     : backend.alloc(batch, clnet.ops.Augmentation.MATRIX)) {
             float[] host = new float[stepSlot(steps)];
+            int[] image = options.imageShape();
+            if (image != null && (long) image[0] * image[1] * image[2] != trainX.cols()) {
+                throw new IllegalArgumentException("augmentation: images of " + image[0] + " x " + image[1] + " x "
+                        + image[2] + " but samples of " + trainX.cols() + " features");
+            }
             for (int epoch = firstEpoch; epoch < options.epochs() && !run.stopping(); epoch++) {
                 if (options.verbose() > 0) {
                     out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, options.epochs());
@@ -111,6 +120,16 @@ public final class Trainer {
                     Tensor xv = xb.firstRows(rows);
                     Tensor yv = yb.firstRows(rows);
                     train.batch(start, xv, yv);
+                    if (warped != null) {
+                        // a pure function of (seed, epoch, step, row): a resumed run draws what it would have
+                        Tensor mv = matrices.firstRows(rows);
+                        backend.upload(options.augmentation().matrices(rows, image[0], image[1],
+                                seed ^ AUGMENT_STREAM, (long) epoch * steps + step), mv);
+                        Tensor wv = warped.firstRows(rows);
+                        backend.affineWarp(xv, mv, wv, image[0], image[1], image[2],
+                                options.augmentation().constantFill(), options.augmentation().cval());
+                        xv = wv;
+                    }
                     model.trainOnBatch(xv, yv, metrics, stepSlot(step));
                     for (Callback c : callbacks) {
                         c.onBatchEnd(epoch, step, run);

@@ -68,6 +68,7 @@ public final class BackendVerifier {
     public List<Check> runAll() {
         gemm();
         elementwise();
+        augmentation();
         activations();
         losses();
         optimizers();
@@ -137,6 +138,25 @@ public final class BackendVerifier {
                             be.gatherRows(x[0], idx, start, x[1]);
                         }
                     });
+        }
+    }
+
+    /** Keras's ImageDataGenerator transforms on awkward image shapes, both fill modes, with and without flips. */
+    public void augmentation() {
+        int[][] images = {{1, 1, 1, 1}, {7, 5, 9, 1}, {3, 28, 28, 1}, {2, 6, 4, 3}, {5, 13, 17, 2}};
+        clnet.ops.Augmentation every = clnet.ops.Augmentation.parse("rotation=30,shift=0.2,shear=20,zoom=0.3,flip");
+        for (int[] im : images) {
+            int n = im[0];
+            int h = im[1];
+            int w = im[2];
+            int ch = im[3];
+            String shape = n + "x(" + h + "x" + w + "x" + ch + ")";
+            HostTensor m = new HostTensor(Shape.of(n, clnet.ops.Augmentation.MATRIX), every.matrices(n, h, w, 7L, h));
+            for (boolean constant : new boolean[] {false, true}) {
+                compare("affineWarp " + (constant ? "constant" : "nearest"), shape, Tolerance.WARP,
+                        new HostTensor[] {uniform(n, h * w * ch, 0f, 1f), m, filled(n, h * w * ch, Float.NaN)}, 2,
+                        (be, x) -> be.affineWarp(x[0], x[1], x[2], h, w, ch, constant, 0.25f));
+            }
         }
     }
 
@@ -304,6 +324,10 @@ public final class BackendVerifier {
         compare("scaleColumns special", shape, Tolerance.ELEMENTWISE, new HostTensor[] {special(uniform(r, c)),
                 special(uniform(1, c)), uniform(1, c), filled(r, c, 0f)}, 3,
                 (be, x) -> be.scaleColumns(x[0], x[1], x[2], x[3]));
+        compare("affineWarp special", shape, Tolerance.WARP, new HostTensor[] {special(uniform(r, c)),
+                new HostTensor(Shape.of(r, clnet.ops.Augmentation.MATRIX), clnet.ops.Augmentation.parse(
+                        "rotation=20,zoom=0.2").matrices(r, 1, c, 3L, 4L)), filled(r, c, 0f)}, 2,
+                (be, x) -> be.affineWarp(x[0], x[1], x[2], 1, c, 1, false, 0f));
         compare("sumRows special", shape, Tolerance.columnSum(r), new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
                 1, (be, x) -> be.sumRows(0.5f, x[0], x[1]));
         List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,

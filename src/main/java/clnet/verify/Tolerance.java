@@ -22,6 +22,11 @@ public record Tolerance(double abs, double rel) {
     public static final Tolerance OPTIMIZER = new Tolerance(1e-6, 1e-5);
     /** Loss gradients (divisions near the clip). */
     public static final Tolerance LOSS_GRADIENT = new Tolerance(1e-6, 1e-4);
+    /**
+     * The image warp: bilinear weights from coordinates a few float ulps apart (a device may
+     * fuse a multiply and an add) on pixels in [0, 1].
+     */
+    public static final Tolerance WARP = new Tolerance(1e-5, 1e-5);
     /** The fused softmax cross-entropy gradient, (p - y) / m. */
     public static final Tolerance SOFTMAX_XENT = new Tolerance(1e-7, 1e-5);
 

@@ -197,6 +197,14 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    protected void doAffineWarp(Tensor x, Tensor matrices, Tensor y, int h, int w, int channels, boolean constantFill,
+                                float cval) {
+        device.affineWarp(dev(x), dev(matrices), dev(y), h, w, channels, constantFill, cval);
+        reference.affineWarp(cpu(x), cpu(matrices), cpu(y), h, w, channels, constantFill, cval);
+        check("affineWarp", Tolerance.WARP, y, x, matrices);
+    }
+
+    @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         device.sumRows(alpha, dev(x), dev(out));
         reference.sumRows(alpha, cpu(x), cpu(out));

@@ -84,4 +84,15 @@ class EveryDeviceCliTest {
             }
         }
     }
+
+    /** MNIST with Keras's ImageDataGenerator transforms, warped on the device: it trains on every backend. */
+    @ParameterizedTest
+    @MethodSource("devices")
+    void mnistTrainsWithAugmentation(String device) {
+        CliTest.Run r = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "3", "--layers", "128",
+                "--augment", "rotation=10,shift=0.1", "--device", device, "--no-save");
+        assertEquals(0, r.code(), r.err());
+        String accuracy = r.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow();
+        assertTrue(Double.parseDouble(accuracy.substring("test accuracy: ".length())) > 0.7, accuracy); // 0.82 here
+    }
 }

@@ -116,4 +116,15 @@ class PlotCliTest {
         assertEquals(0, p.waitFor(), out.substring(Math.max(0, out.length() - 2000)));
         return out.contains("org.knowm.xchart");
     }
+
+    @org.junit.jupiter.api.Test
+    void augmentShowsOriginalsBesideTheirVersions(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path png = tmp.resolve("augment.png");
+        CliTest.Run r = CliTest.run("plot", "augment", "--data", "testdata/mnist-subset", "--count", "3", "--versions",
+                "4", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(5 * (28 * 4 + 2), img.getWidth(), "an original and 4 versions per row");
+        assertEquals(3 * (28 * 4 + 2), img.getHeight());
+    }
 }

@@ -365,6 +365,31 @@ class LoaderFuzzTest {
         assertNoneUnexpected(before);
     }
 
+    /** PNG pictures (predict --data picture.png, image folders): refusals are IOExceptions naming the file. */
+    @Test
+    void pngPictures() throws IOException {
+        int before = UNEXPECTED.size();
+        Rng rng = new Rng(SEED + 4);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < 28; i++) {
+            img.getRaster().setSample(i, i, 0, 255);
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", png);
+        byte[] valid = png.toByteArray();
+        List<byte[]> inputs = mutations(valid, 33, 1500, rng); // 33: signature and IHDR, where the size is
+        // forged sizes with a good checksum: 30,000 x 30,000 in a tiny file
+        byte[] huge = valid.clone();
+        ByteBuffer.wrap(huge, 16, 8).putInt(30_000).putInt(30_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(huge, 12, 17);
+        ByteBuffer.wrap(huge, 29, 4).putInt((int) crc.getValue());
+        inputs.add(huge);
+        fuzz("png", inputs, IOException.class, f -> clnet.data.ImageFolder.pixels(f, 28, 28, false, true));
+        assertNoneUnexpected(before);
+    }
+
     private static void assertNoneUnexpected(int before) {
         List<String> mine = UNEXPECTED.subList(before, UNEXPECTED.size());
         assertEquals(List.of(), mine.stream().limit(10).toList(), mine.size() + " unexpected outcomes");

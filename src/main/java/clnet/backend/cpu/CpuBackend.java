@@ -247,6 +247,55 @@ public class CpuBackend extends Backend {
     }
 
     @Override
+    protected void doAffineWarp(Tensor x, Tensor matrices, Tensor y, int h, int w, int channels, boolean constantFill,
+                                float cval) {
+        float[] xs = cpu(x).data();
+        float[] ms = cpu(matrices).data();
+        float[] ys = cpu(y).data();
+        int size = h * w * channels;
+        Parallel.forRange(x.rows(), size, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                int a = i * 6;
+                int base = i * size;
+                for (int r = 0; r < h; r++) {
+                    for (int c = 0; c < w; c++) {
+                        // the kernel's expressions, term by term
+                        float sr = ms[a] * (float) r + ms[a + 1] * (float) c + ms[a + 4];
+                        float sc = ms[a + 2] * (float) r + ms[a + 3] * (float) c + ms[a + 5];
+                        float fr0 = (float) Math.floor(sr);
+                        float fc0 = (float) Math.floor(sc);
+                        float dr = sr - fr0;
+                        float dc = sc - fc0;
+                        int r0 = (int) fr0;
+                        int c0 = (int) fc0;
+                        for (int ch = 0; ch < channels; ch++) {
+                            float v00 = tap(xs, base, r0, c0, ch, h, w, channels, constantFill, cval);
+                            float v01 = tap(xs, base, r0, c0 + 1, ch, h, w, channels, constantFill, cval);
+                            float v10 = tap(xs, base, r0 + 1, c0, ch, h, w, channels, constantFill, cval);
+                            float v11 = tap(xs, base, r0 + 1, c0 + 1, ch, h, w, channels, constantFill, cval);
+                            float top = v00 * (1f - dc) + v01 * dc;
+                            float bottom = v10 * (1f - dc) + v11 * dc;
+                            ys[base + (r * w + c) * channels + ch] = top * (1f - dr) + bottom * dr;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static float tap(float[] img, int base, int r, int c, int ch, int h, int w, int channels,
+                             boolean constantFill, float cval) {
+        if (r < 0 || r >= h || c < 0 || c >= w) {
+            if (constantFill) {
+                return cval;
+            }
+            r = Math.max(0, Math.min(h - 1, r));
+            c = Math.max(0, Math.min(w - 1, c));
+        }
+        return img[base + (r * w + c) * channels + ch];
+    }
+
+    @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         float[] xs = cpu(x).data();
         float[] os = cpu(out).data();

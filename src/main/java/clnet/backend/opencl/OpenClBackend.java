@@ -293,6 +293,15 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
+    protected void doAffineWarp(Tensor x, Tensor matrices, Tensor y, int h, int w, int channels, boolean constantFill,
+                                float cval) {
+        if (x.rows() > 0) {
+            run("affine_warp", new long[] {(long) w * channels, h, x.rows()}, null, floats(x), floats(matrices),
+                    floats(y), h, w, channels, constantFill ? 1 : 0, cval);
+        }
+    }
+
+    @Override
     protected void doSumRows(float alpha, Tensor x, Tensor out) {
         elementwise("sum_rows", x.cols(), alpha, floats(x), floats(out), x.rows(), x.cols());
     }

@@ -52,6 +52,12 @@ class OpenClDifferentialTest {
         return family(2, BackendVerifier::elementwise);
     }
 
+    /** Keras's ImageDataGenerator warp: the kernel against its CPU twin. */
+    @TestFactory
+    Stream<DynamicTest> augmentation() {
+        return family(9, BackendVerifier::augmentation);
+    }
+
     @TestFactory
     Stream<DynamicTest> activations() {
         return family(3, BackendVerifier::activations);
