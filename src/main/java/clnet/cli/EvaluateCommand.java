@@ -1,12 +1,6 @@
 package clnet.cli;
 
 import clnet.backend.Backend;
-import clnet.data.CsvTable;
-import clnet.data.Mnist;
-import clnet.data.Tabular;
-import clnet.data.TextFolder;
-import clnet.data.ImageFolder;
-import java.util.Map;
 import clnet.tensor.HostTensor;
 import clnet.io.ModelFile;
 import clnet.nn.Sequential;
@@ -54,37 +48,16 @@ final class EvaluateCommand implements Callable<Integer> {
         Usage.require(spec.commandLine(), batchSize >= 1, "--batch-size must be at least 1");
         Loss chosen = loss == null ? null : Usage.parse(spec.commandLine(), "--loss", () -> Loss.parse(loss));
         PrintStream out = main.out;
-        boolean images = ImageFolder.looksLike(data);
-        boolean texts = !images && TextFolder.looksLike(data);
-        boolean csv = !texts && CsvOptions.isCsv(data);
-        Mnist.Part test = csv || texts || images ? null : Mnist.loadSplit(data, Mnist.Split.TEST);
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             if (chosen != null || m.loss() == null) {
                 m.compile(chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY); // no optimizer: nothing trains
             }
-            HostTensor x;
-            HostTensor y;
-            if (images) {
-                Map<String, Object> saved = TrainingData.requireDataModel(m, model, "images");
-                ImageFolder folder = ImageOptions.read(data, saved);
-                x = folder.x();
-                y = ImageOptions.targets(folder.labels(), folder.classes().size());
-            } else if (texts) {
-                Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
-                TextFolder folder = TextFolder.read(data);
-                x = TextOptions.matrix(saved, folder.texts());
-                y = TextOptions.targets(folder, TextOptions.classes(saved).size());
-            } else if (csv) {
-                Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
-                x = rows.x();
-                y = rows.targets();
-            } else {
-                x = test.images();
-                y = TrainingData.targets(m.loss(), test.labels(), m.outputFeatures());
-            }
+            SavedModelData d = SavedModelData.load(data, m, model);
+            HostTensor x = d.x();
+            HostTensor y = d.y();
             EvaluationResult r = m.evaluate(x, y, batchSize, 1, out);
             NonFinite.requireFiniteLoss(r.loss(), () -> m.predict(x, batchSize), model.toString(),
-                    csv || texts || images ? data.toString() : "the test set");
+                    d.what());
             out.printf(Locale.ROOT, "test loss: %.4f%n", r.loss());
             out.printf(Locale.ROOT, "test %s: %.4f%n", m.metricName(), r.accuracy());
         }

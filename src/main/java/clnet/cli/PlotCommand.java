@@ -118,20 +118,24 @@ final class PlotCommand implements Runnable {
         @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model saved by clnet train.")
         Path model;
 
-        @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
-                description = "MNIST directory (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "PATH",
+                description = "What the model was trained on: MNIST directory (its test set), CSV file, or folder of"
+                        + " class folders (default: ${DEFAULT-VALUE}).")
         Path data;
 
         @Mixin
         DeviceOption device;
 
-        /** The test images, their labels, and the model's classes for them. */
+        /** The samples --data names (read as the model reads them), their labels, and the model's classes for them. */
         Object[] predict() throws Exception {
             PrintStream out = plot.main.out;
-            Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
             try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
-                return new Object[] {test.images(), test.labels(), predictedClasses(m.predict(test.images(), 256)),
-                        m.outputFeatures()};
+                SavedModelData d = SavedModelData.load(data, m, model);
+                if (d.labels() == null) {
+                    throw new IllegalArgumentException(model + " is a regression: it has no classes to plot");
+                }
+                return new Object[] {d.x(), d.labels(), predictedClasses(m.predict(d.x(), 256)),
+                        m.outputFeatures(), d};
             }
         }
     }
@@ -235,6 +239,9 @@ final class PlotCommand implements Runnable {
         public Integer call() throws Exception {
             Usage.require(spec.commandLine(), count >= 1, "--count must be at least 1");
             Object[] r = predict();
+            if (!"the test set".equals(((SavedModelData) r[4]).what())) {
+                throw new IllegalArgumentException("plot samples draws MNIST digits; for other data use plot confusion");
+            }
             plot.main.out.println("wrote " + TrainingPlots.samples((HostTensor) r[0], (int[]) r[1], (int[]) r[2],
                     count, out));
             return 0;

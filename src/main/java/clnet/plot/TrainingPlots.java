@@ -75,11 +75,12 @@ public final class TrainingPlots {
         int cell = classes <= 10 ? 56 : Math.max(12, 560 / classes);
         int left = 90;
         int top = 70;
-        BufferedImage img = new BufferedImage(left + cell * classes + 20, top + cell * classes + 40,
+        // wide enough for the title even with two classes
+        BufferedImage img = new BufferedImage(Math.max(left + cell * classes + 20, 360), top + cell * classes + 40,
                 BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString("confusion matrix (" + truth.length + " samples)", left, 24);
+        g.drawString("confusion matrix (" + truth.length + " samples)", 10, 24);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString("predicted", left + cell * classes / 2 - 30, 50);
         g.drawString("true", 10, top + cell * classes / 2);

@@ -46,7 +46,7 @@ class HostileInputTest {
         for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte")) {
             Files.copy(Path.of(SUBSET, f + ".gz"), data.resolve(f + ".gz"));
         }
-        oneLine(CliTest.run("evaluate", "--model", "x", "--data", data.toString()), 1,
+        oneLine(CliTest.run("train", "--data", data.toString(), "--epochs", "1"), 1,
                 "t10k-images-idx3-ubyte: is a directory, not an IDX file");
     }
 
@@ -99,5 +99,27 @@ class HostileInputTest {
         assertTrue(r.err().matches("clnet: error: the training loss grew from \\S+ to \\S+ \\(\\d+ times\\) by epoch 1:"
                 + " training diverged; training stopped, nothing saved: no epoch had a finite loss\\..*\n"), r.err());
         assertFalse(Files.exists(model));
+    }
+
+    /** The folder loaders (images, texts) refuse what they cannot use with one line naming the file or folder. */
+    @Test
+    void folderLoadersNameWhatIsWrong() throws Exception {
+        Path one = dir.resolve("one-class");
+        Files.createDirectories(one.resolve("only"));
+        Files.writeString(one.resolve("only").resolve("a.txt"), "hello");
+        Files.createDirectories(one.resolve("empty"));
+        oneLine(CliTest.run("train", "--data", one.toString(), "--epochs", "1", "--device", "cpu"), 1,
+                one.resolve("empty") + ": an empty class folder");
+        Path pictures = dir.resolve("pictures");
+        Files.createDirectories(pictures.resolve("a"));
+        Files.createDirectories(pictures.resolve("b"));
+        Files.writeString(pictures.resolve("a").resolve("broken.png"), "not a picture at all");
+        Files.writeString(pictures.resolve("b").resolve("broken.png"), "not a picture either");
+        oneLine(CliTest.run("train", "--data", pictures.toString(), "--epochs", "1", "--device", "cpu"), 1,
+                pictures.resolve("a").resolve("broken.png") + ": not a PNG or JPEG image");
+        oneLine(CliTest.run("train", "--data", SUBSET, "--epochs", "1", "--augment", "spin=3"), 2,
+                "--augment: unknown transform 'spin'");
+        oneLine(CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--epochs", "1", "--augment", "zoom=0.1"), 2,
+                "--augment needs images");
     }
 }

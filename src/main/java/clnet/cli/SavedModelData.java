@@ -1,0 +1,48 @@
+package clnet.cli;
+
+import clnet.data.CsvTable;
+import clnet.data.ImageFolder;
+import clnet.data.Mnist;
+import clnet.data.Tabular;
+import clnet.data.TextFolder;
+import clnet.nn.Sequential;
+import clnet.tensor.HostTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * What {@code --data} names, read as a saved model was trained to read it: the one way
+ * {@code evaluate} and {@code plot confusion} name a data set. An MNIST directory (its test
+ * split), a CSV file (the model's columns), or a folder of class folders of images or texts
+ * (the model's size and colour, or vocabulary).
+ *
+ * @param labels the class of each sample, or null for a regression
+ * @param classes the class names, index i naming class i (empty for a regression)
+ */
+record SavedModelData(HostTensor x, HostTensor y, int[] labels, List<String> classes, String what) {
+    static SavedModelData load(Path data, Sequential m, Path model) throws IOException {
+        if (ImageFolder.looksLike(data)) {
+            Map<String, Object> saved = TrainingData.requireDataModel(m, model, "images");
+            ImageFolder f = ImageOptions.read(data, saved);
+            return new SavedModelData(f.x(), ImageOptions.targets(f.labels(), f.classes().size()), f.labels(),
+                    f.classes(), data.toString());
+        }
+        if (TextFolder.looksLike(data)) {
+            Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
+            TextFolder f = TextFolder.read(data);
+            return new SavedModelData(TextOptions.matrix(saved, f.texts()),
+                    TextOptions.targets(f, TextOptions.classes(saved).size()), f.labels(), TextOptions.classes(saved),
+                    data.toString());
+        }
+        if (CsvOptions.isCsv(data)) {
+            Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
+            return new SavedModelData(rows.x(), rows.targets(), rows.labels(), rows.classes(), data.toString());
+        }
+        Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
+        return new SavedModelData(test.images(), TrainingData.targets(m.loss(), test.labels(), m.outputFeatures()),
+                test.labels(), IntStream.range(0, 10).mapToObj(Integer::toString).toList(), "the test set");
+    }
+}
