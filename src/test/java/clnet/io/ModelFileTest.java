@@ -499,7 +499,7 @@ class ModelFileTest {
     void badLayerConfigs() throws IOException {
         Path cls = edited("conv.safetensors", editConfig(c -> c.getAsJsonObject("config").getAsJsonArray("layers")
                 .get(1).getAsJsonObject().addProperty("class_name", "Conv2D")));
-        assertEquals(cls + ": unknown layer class 'Conv2D' (known: Dense, Dropout)", refused(cls));
+        assertEquals(cls + ": unknown layer class 'Conv2D' (known: Dense, Dropout, Normalization)", refused(cls));
 
         Path act = edited("act.safetensors", editConfig(c -> layerConfig(c, 1).addProperty("activation", "swish")));
         assertTrue(refused(act).startsWith(act + ": bad model_config: unknown activation 'swish'"));
