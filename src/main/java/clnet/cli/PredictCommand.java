@@ -98,23 +98,8 @@ final class PredictCommand implements Callable<Integer> {
             }
             HostTensor p = m.predict(x, 128);
             NonFinite.requireFinite(p, model.toString(), data.toString());
-            out.println("image  class  probability" + (folder != null ? "  label" : ""));
-            int right = 0;
-            for (int i = 0; i < p.rows(); i++) {
-                int cls = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
-                float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
-                String name = folder != null ? folder.files().get(i).getFileName().toString() : data.toString();
-                String label = "";
-                if (folder != null) {
-                    boolean ok = cls == folder.labels()[i];
-                    right += ok ? 1 : 0;
-                    label = "  " + folder.classes().get(folder.labels()[i]) + (ok ? "" : "  wrong");
-                }
-                out.printf(Locale.ROOT, "%s  %s  %.4f%s%n", name, classes.get(cls), prob, label);
-            }
-            if (folder != null) {
-                out.printf(Locale.ROOT, "%d of %d right%n", right, p.rows());
-            }
+            printClasses(out, "image", folder != null ? fileNames(folder.files()) : java.util.List.of(data.toString()), p,
+                    classes, folder != null ? folder.labels() : null);
             return 0;
         }
     }
@@ -129,23 +114,8 @@ final class PredictCommand implements Callable<Integer> {
             int n = Math.min(limit, texts.size());
             HostTensor p = m.predict(TextOptions.matrix(saved, texts.subList(0, n)), 128);
             NonFinite.requireFinite(p, model.toString(), data.toString());
-            out.println("text  class  probability" + (folder != null ? "  label" : ""));
-            int right = 0;
-            for (int i = 0; i < n; i++) {
-                int cls = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
-                float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
-                String name = folder != null ? folder.files().get(i).getFileName().toString() : data.toString();
-                String label = "";
-                if (folder != null) {
-                    boolean ok = cls == folder.labels()[i];
-                    right += ok ? 1 : 0;
-                    label = "  " + folder.classes().get(folder.labels()[i]) + (ok ? "" : "  wrong");
-                }
-                out.printf(Locale.ROOT, "%s  %s  %.4f%s%n", name, classes.get(cls), prob, label);
-            }
-            if (folder != null) {
-                out.printf(Locale.ROOT, "%d of %d right%n", right, n);
-            }
+            printClasses(out, "text", folder != null ? fileNames(folder.files()).subList(0, n)
+                    : java.util.List.of(data.toString()), p, classes, folder != null ? folder.labels() : null);
             return 0;
         }
     }
@@ -164,18 +134,38 @@ final class PredictCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            out.println("row  class  probability  target");
-            int right = 0;
-            for (int i = 0; i < n; i++) {
-                int cls = p.cols() == 1 ? (p.get(i, 0) > 0.5f ? 1 : 0) : p.argmaxRow(i);
-                float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
-                boolean ok = cls == rows.labels()[i];
-                right += ok ? 1 : 0;
-                out.printf(Locale.ROOT, "%3d  %s  %.4f  %s%s%n", i + 1, rows.classes().get(cls), prob,
-                        rows.classes().get(rows.labels()[i]), ok ? "" : "  wrong");
-            }
-            out.printf(Locale.ROOT, "%d of %d right%n", right, n);
+            printClasses(out, "row", java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString).toList(), p,
+                    rows.classes(), rows.labels());
             return 0;
         }
+    }
+
+    /**
+     * One line per sample: its name, the predicted class and its probability, and with
+     * {@code labels} the true class (and "wrong"), then how many were right.
+     */
+    private static void printClasses(PrintStream out, String what, java.util.List<String> names, HostTensor p,
+                                     java.util.List<String> classes, int[] labels) {
+        out.println(what + "  class  probability" + (labels != null ? "  label" : ""));
+        int[] predicted = PlotCommand.predictedClasses(p);
+        int right = 0;
+        for (int i = 0; i < p.rows(); i++) {
+            int cls = predicted[i];
+            float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
+            String label = "";
+            if (labels != null) {
+                boolean ok = cls == labels[i];
+                right += ok ? 1 : 0;
+                label = "  " + classes.get(labels[i]) + (ok ? "" : "  wrong");
+            }
+            out.printf(Locale.ROOT, "%s  %s  %.4f%s%n", names.get(i), classes.get(cls), prob, label);
+        }
+        if (labels != null) {
+            out.printf(Locale.ROOT, "%d of %d right%n", right, p.rows());
+        }
+    }
+
+    private static java.util.List<String> fileNames(java.util.List<Path> files) {
+        return files.stream().map(f -> f.getFileName().toString()).toList();
     }
 }

@@ -100,4 +100,14 @@ public final class Datasets {
         }
         return new Split(x.rowRange(0, splitAt), y.rowRange(0, splitAt), x.rowRange(splitAt, n), y.rowRange(splitAt, n));
     }
+
+    /**
+     * The row indices of a seeded shuffle of {@code n} rows cut in two: {train, test}, the test
+     * part {@code testFraction} of the rows, rounded, and at least one row in each.
+     */
+    public static int[][] shuffledSplit(int n, double testFraction, long seed) {
+        int test = Math.max(1, Math.min(n - 1, (int) Math.round(n * testFraction)));
+        int[] order = new clnet.tensor.Rng(seed).permutation(n);
+        return new int[][] {java.util.Arrays.copyOfRange(order, test, n), java.util.Arrays.copyOfRange(order, 0, test)};
+    }
 }

@@ -191,10 +191,7 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
 
     /** A seeded shuffle cut into (train, test), the test part {@code testFraction} of the images. */
     public ImageFolder[] split(double testFraction, long seed) {
-        int n = x.rows();
-        int test = Math.max(1, Math.min(n - 1, (int) Math.round(n * testFraction)));
-        int[] order = new clnet.tensor.Rng(seed).permutation(n);
-        return new ImageFolder[] {subset(java.util.Arrays.copyOfRange(order, test, n)),
-                subset(java.util.Arrays.copyOfRange(order, 0, test))};
+        int[][] parts = Datasets.shuffledSplit(x.rows(), testFraction, seed);
+        return new ImageFolder[] {subset(parts[0]), subset(parts[1])};
     }
 }

@@ -1,7 +1,6 @@
 package clnet.data;
 
 import clnet.tensor.HostTensor;
-import clnet.tensor.Rng;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -183,12 +182,8 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
 
     /** A seeded shuffle cut into (train, test), the test part {@code testFraction} of the rows (at least one each). */
     public Tabular[] split(double testFraction, long seed) {
-        int n = rows();
-        int test = (int) Math.round(n * testFraction);
-        test = Math.max(1, Math.min(n - 1, test));
-        int[] order = new Rng(seed).permutation(n);
-        return new Tabular[] {rows(java.util.Arrays.copyOfRange(order, test, n)),
-                rows(java.util.Arrays.copyOfRange(order, 0, test))};
+        int[][] parts = Datasets.shuffledSplit(rows(), testFraction, seed);
+        return new Tabular[] {rows(parts[0]), rows(parts[1])};
     }
 
     /** The targets as a network sees them: a column of 0/1 (binary) or values (regression), one-hot rows otherwise. */

@@ -101,10 +101,7 @@ public record TextFolder(Path dir, List<String> classes, List<String> texts, int
 
     /** A seeded shuffle cut into (train, test), the test part {@code testFraction} of the texts. */
     public TextFolder[] split(double testFraction, long seed) {
-        int n = texts.size();
-        int test = Math.max(1, Math.min(n - 1, (int) Math.round(n * testFraction)));
-        int[] order = new clnet.tensor.Rng(seed).permutation(n);
-        return new TextFolder[] {subset(java.util.Arrays.copyOfRange(order, test, n)),
-                subset(java.util.Arrays.copyOfRange(order, 0, test))};
+        int[][] parts = Datasets.shuffledSplit(texts.size(), testFraction, seed);
+        return new TextFolder[] {subset(parts[0]), subset(parts[1])};
     }
 }

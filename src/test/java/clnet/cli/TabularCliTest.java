@@ -32,7 +32,7 @@ class TabularCliTest {
         CliTest.Run p = CliTest.run("predict", "--model", model.toString(), "--data",
                 "testdata/sklearn/breast_cancer.csv", "--limit", "5", "--device", "cpu");
         assertEquals(0, p.code(), p.err());
-        assertTrue(p.out().matches("(?s).*\\n  1  (malignant|benign)  [01]\\.\\d{4}  malignant.*"), p.out());
+        assertTrue(p.out().matches("(?s).*\\n1  (malignant|benign)  [01]\\.\\d{4}  malignant.*"), p.out());
     }
 
     @Test
