@@ -26,9 +26,7 @@ public final class Dropout extends Layer {
     private long key;
     private long step;
     private boolean built;
-    private int capacity;
-    private Tensor outBuf;
-    private Tensor gradBuf;
+    private RowBuffers buffers;
     /** The stream of the last training forward pass, for its backward pass; -1 after an inference pass. */
     private long lastStream = -1;
     private int lastRows;
@@ -104,8 +102,7 @@ public final class Dropout extends Layer {
             lastStream = -1;
             return x; // Keras: nothing is dropped in evaluate and predict
         }
-        ensureCapacity(x.rows());
-        Tensor y = outBuf.firstRows(x.rows());
+        Tensor y = buffers().output(x.rows());
         lastStream = step++;
         lastRows = x.rows();
         backend.dropout(x, y, rate, key, lastStream);
@@ -120,19 +117,9 @@ public final class Dropout extends Layer {
         if (lastStream < 0) {
             return dOutput; // the last pass dropped nothing
         }
-        Tensor dx = gradBuf.firstRows(lastRows);
+        Tensor dx = buffers().gradient(lastRows);
         backend.dropout(dOutput, dx, rate, key, lastStream); // the same mask and scale
         return dx;
-    }
-
-    private void ensureCapacity(int rows) {
-        if (rows <= capacity) {
-            return;
-        }
-        freeBuffers();
-        outBuf = backend.alloc(rows, features);
-        gradBuf = backend.alloc(rows, features);
-        capacity = rows;
     }
 
     /** The mask stream's key and the next step: saved with the model, so that a resumed run draws the masks it would have. */
@@ -173,14 +160,18 @@ public final class Dropout extends Layer {
         }
     }
 
-    private void freeBuffers() {
-        for (Tensor t : new Tensor[] {outBuf, gradBuf}) {
-            if (t != null) {
-                t.close();
-            }
+    private RowBuffers buffers() {
+        if (buffers == null) {
+            buffers = new RowBuffers(backend, features);
         }
-        outBuf = gradBuf = null;
-        capacity = 0;
+        return buffers;
+    }
+
+    private void freeBuffers() {
+        if (buffers != null) {
+            buffers.close();
+            buffers = null;
+        }
     }
 
     @Override

@@ -26,9 +26,7 @@ public final class Normalization extends Layer {
     private Tensor scale;
     private Tensor shift;
     private Tensor zeros;
-    private int capacity;
-    private Tensor outBuf;
-    private Tensor gradBuf;
+    private RowBuffers buffers;
 
     /** A layer to {@link #adapt} before the model is built. */
     public Normalization() {
@@ -160,8 +158,7 @@ public final class Normalization extends Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        ensureCapacity(x.rows());
-        Tensor y = outBuf.firstRows(x.rows());
+        Tensor y = buffers().output(x.rows());
         backend.scaleColumns(x, scale, shift, y);
         return y;
     }
@@ -171,20 +168,9 @@ public final class Normalization extends Layer {
         if (!needInputGradient) {
             return null; // the usual place, first: nothing before it learns
         }
-        ensureCapacity(dOutput.rows());
-        Tensor dx = gradBuf.firstRows(dOutput.rows());
+        Tensor dx = buffers().gradient(dOutput.rows());
         backend.scaleColumns(dOutput, scale, zeros, dx); // dy/dx = 1/sigma
         return dx;
-    }
-
-    private void ensureCapacity(int rows) {
-        if (rows <= capacity) {
-            return;
-        }
-        freeBuffers();
-        outBuf = backend.alloc(rows, features);
-        gradBuf = backend.alloc(rows, features);
-        capacity = rows;
     }
 
     /** Keras's config: {@code axis}, and the statistics as lists. */
@@ -224,14 +210,18 @@ public final class Normalization extends Layer {
         }
     }
 
-    private void freeBuffers() {
-        for (Tensor t : new Tensor[] {outBuf, gradBuf}) {
-            if (t != null) {
-                t.close();
-            }
+    private RowBuffers buffers() {
+        if (buffers == null) {
+            buffers = new RowBuffers(backend, features);
         }
-        outBuf = gradBuf = null;
-        capacity = 0;
+        return buffers;
+    }
+
+    private void freeBuffers() {
+        if (buffers != null) {
+            buffers.close();
+            buffers = null;
+        }
     }
 
     @Override
