@@ -28,21 +28,36 @@ inline float sigmoid(const float z) {
     return e / (1.0f + e);
 }
 
+inline float activate(const int kind, const float alpha, const float v) {
+    switch (kind) {
+        case SIGMOID: return sigmoid(v);
+        case TANH: return tanh_exact(v);
+        case RELU: return max_nan(v, 0.0f);
+        case LEAKY_RELU: return v > 0.0f ? v : alpha * v;
+        case ARCTAN: return atan(v);
+        default: return v;
+    }
+}
+
 __kernel void activation_forward(const int kind, const float alpha, __global const float* z,
                                  __global float* a, const int n) {
     const int i = get_global_id(0);
     if (i >= n) return;
-    const float v = z[i];
-    float r;
-    switch (kind) {
-        case SIGMOID: r = sigmoid(v); break;
-        case TANH: r = tanh_exact(v); break;
-        case RELU: r = max_nan(v, 0.0f); break;
-        case LEAKY_RELU: r = v > 0.0f ? v : alpha * v; break;
-        case ARCTAN: r = atan(v); break;
-        default: r = v; break;
-    }
-    a[i] = r;
+    a[i] = activate(kind, alpha, z[i]);
+}
+
+// A dense layer's epilogue in one pass: z += bias (kept for backward), a = f(z). Global size
+// (cols, rows). CPU twin: CpuBackend.doBiasActivationForward.
+__kernel void bias_activation_forward(const int kind, const float alpha, __global float* z,
+                                      __global const float* bias, __global float* a, const int rows,
+                                      const int cols) {
+    const int j = get_global_id(0);
+    const int r = get_global_id(1);
+    if (j >= cols || r >= rows) return;
+    const int i = r * cols + j;
+    const float v = z[i] + bias[j];
+    z[i] = v;
+    a[i] = activate(kind, alpha, v);
 }
 
 // dZ = dA * f'(z); sigmoid and tanh use a = f(z), the others z. The derivative at 0 is

@@ -311,6 +311,28 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * A dense layer's epilogue in one pass over memory: z[r, :] += bias, then a = f(z), the
+     * same numbers as {@link #addRowVector} followed by {@link #activationForward} (both are
+     * kept: the backward pass needs z). For softmax, whose rows normalize, the two run one
+     * after the other.
+     */
+    public final synchronized void biasActivationForward(Activation f, Tensor z, Tensor bias, Tensor a) {
+        open("biasActivationForward");
+        opsRun++;
+        operand("biasActivationForward", "z", z, DType.FLOAT32);
+        operand("biasActivationForward", "bias", bias, DType.FLOAT32);
+        operand("biasActivationForward", "a", a, DType.FLOAT32);
+        rowVector("biasActivationForward", bias, z.cols());
+        sameShape("biasActivationForward", z, a);
+        if (f.kind() == Activation.Kind.SOFTMAX) {
+            doAddRowVector(z, bias);
+            doActivationForward(f, z, a);
+        } else {
+            doBiasActivationForward(f, z, bias, a);
+        }
+    }
+
+    /**
      * dZ = dA ⊙ f'(z) for element-wise f; for softmax the row-wise Jacobian product
      * dZ = a ⊙ (dA - sum_j dA_j a_j). Both z and a = f(z) are given, so each function
      * uses whichever is cheaper and more accurate.
@@ -554,6 +576,9 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doAddRowVector(Tensor z, Tensor bias);
 
     protected abstract void doScaleColumns(Tensor x, Tensor scale, Tensor shift, Tensor y);
+
+    /** z += bias then a = f(z) in one pass, for an element-wise f (not softmax). */
+    protected abstract void doBiasActivationForward(Activation f, Tensor z, Tensor bias, Tensor a);
 
     protected abstract void doAffineWarp(Tensor x, Tensor matrices, Tensor y, int height, int width, int channels,
                                          boolean constantFill, float cval);

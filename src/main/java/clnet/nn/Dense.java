@@ -182,11 +182,12 @@ public final class Dense extends Layer {
         ensureCapacity(rows);
         Tensor z = zBuf.firstRows(rows);
         backend.gemm(false, false, 1f, x, kernel, 0f, z);
-        backend.addRowVector(z, bias);
         Tensor a = z;
         if (aBuf != null) {
             a = aBuf.firstRows(rows);
-            backend.activationForward(activation, z, a);
+            backend.biasActivationForward(activation, z, bias, a); // one pass: bias, then f
+        } else {
+            backend.addRowVector(z, bias);
         }
         lastX = x;
         lastZ = z;

@@ -177,6 +177,14 @@ public final class BackendVerifier {
                             be.activationForward(f, x[0], x[1]);
                             be.activationBackward(f, x[0], x[1], x[2], x[3]);
                         });
+                // the fused epilogue: a = f(z + bias), and z itself, which backward reads
+                HostTensor bias = uniform(1, c, -1f, 1f);
+                compare(f.id() + " bias+forward a", shape, Tolerance.activation(f == Activation.SOFTMAX, c),
+                        new HostTensor[] {z, bias, filled(r, c, Float.NaN)}, 2,
+                        (be, x) -> be.biasActivationForward(f, x[0], x[1], x[2]));
+                compare(f.id() + " bias+forward z", shape, Tolerance.ELEMENTWISE,
+                        new HostTensor[] {z, bias, filled(r, c, Float.NaN)}, 0,
+                        (be, x) -> be.biasActivationForward(f, x[0], x[1], x[2]));
             }
         }
     }
@@ -328,6 +336,11 @@ public final class BackendVerifier {
                 new HostTensor(Shape.of(r, clnet.ops.Augmentation.MATRIX), clnet.ops.Augmentation.parse(
                         "rotation=20,zoom=0.2").matrices(r, 1, c, 3L, 4L)), filled(r, c, 0f)}, 2,
                 (be, x) -> be.affineWarp(x[0], x[1], x[2], 1, c, 1, false, 0f));
+        for (Activation f : List.of(Activation.RELU, Activation.TANH, Activation.SIGMOID)) {
+            compare(f.id() + " bias+forward special", shape, Tolerance.ACTIVATION, new HostTensor[] {
+                    special(uniform(r, c, -6f, 6f)), special(uniform(1, c)), filled(r, c, 0f)}, 2,
+                    (be, x) -> be.biasActivationForward(f, x[0], x[1], x[2]));
+        }
         compare("sumRows special", shape, Tolerance.columnSum(r), new HostTensor[] {special(uniform(r, c)), filled(1, c, 0f)},
                 1, (be, x) -> be.sumRows(0.5f, x[0], x[1]));
         List<Activation> all = List.of(Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,

@@ -219,6 +219,13 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    protected void doBiasActivationForward(Activation f, Tensor z, Tensor bias, Tensor a) {
+        device.biasActivationForward(f, dev(z), dev(bias), dev(a));
+        reference.biasActivationForward(f, cpu(z), cpu(bias), cpu(a));
+        check("biasActivationForward " + f.id(), Tolerance.activation(false, z.cols()), a, z);
+    }
+
+    @Override
     protected void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
         device.activationBackward(f, dev(z), dev(a), dev(dA), dev(dZ));
         reference.activationBackward(f, cpu(z), cpu(a), cpu(dA), cpu(dZ));

@@ -339,6 +339,38 @@ public class CpuBackend extends Backend {
         }
     }
 
+    @Override
+    protected void doBiasActivationForward(Activation f, Tensor z, Tensor bias, Tensor a) {
+        float[] zs = cpu(z).data();
+        float[] bs = cpu(bias).data();
+        float[] as = cpu(a).data();
+        int cols = z.cols();
+        Activation.Kind kind = f.kind();
+        float slope = f.alpha();
+        Parallel.forRange(z.rows(), 2 * cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int base = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    float v = zs[base + j] + bs[j];
+                    zs[base + j] = v;
+                    as[base + j] = activate(kind, slope, v);
+                }
+            }
+        });
+    }
+
+    /** f(v) for an element-wise activation: the formulas of {@link #doActivationForward}. */
+    private static float activate(Activation.Kind kind, float slope, float v) {
+        return switch (kind) {
+            case SIGMOID -> sigmoid(v);
+            case TANH -> (float) Math.tanh(v);
+            case RELU -> Math.max(v, 0f);
+            case LEAKY_RELU -> v > 0f ? v : slope * v;
+            case ARCTAN -> (float) Math.atan(v);
+            case LINEAR, SOFTMAX -> v;
+        };
+    }
+
     /** 1 / (1 + e^-z), written so that neither branch overflows. */
     static float sigmoid(float z) {
         if (z >= 0f) {

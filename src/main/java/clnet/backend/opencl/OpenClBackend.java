@@ -318,6 +318,12 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
+    protected void doBiasActivationForward(Activation f, Tensor z, Tensor bias, Tensor a) {
+        grid("bias_activation_forward", z.cols(), z.rows(), f.kind().ordinal(), f.alpha(), floats(z), floats(bias),
+                floats(a), z.rows(), z.cols());
+    }
+
+    @Override
     protected void doActivationBackward(Activation f, Tensor z, Tensor a, Tensor dA, Tensor dZ) {
         if (f.kind() == Activation.Kind.SOFTMAX) {
             elementwise("softmax_backward", z.rows(), floats(a), floats(dA), floats(dZ), z.rows(), z.cols());
