@@ -78,6 +78,19 @@ public final class TerminateOnNaN implements Callback {
                 Double.isFinite(loss) ? "diverging" : "invalid", restored);
     }
 
+    /** The divergence baseline, so that a resumed run stops where the uninterrupted one would. */
+    @Override
+    public Map<String, Object> state() {
+        return Double.isNaN(startLoss) ? Map.of() : Map.of("start_loss", startLoss);
+    }
+
+    @Override
+    public void restoreState(Map<String, Object> state) {
+        if (state.get("start_loss") instanceof Number n) {
+            startLoss = n.doubleValue();
+        }
+    }
+
     /** Whether training was stopped for a non-finite loss. */
     public boolean terminated() {
         return reason != null;

@@ -51,12 +51,17 @@ final class CsvOptions {
     }
 
     /** The samples of {@code table} as a saved model reads them: its inputs, target, task and classes. */
-    @SuppressWarnings("unchecked")
     static Tabular fromSaved(CsvTable table, Map<String, Object> saved) throws IOException {
+        return fromSaved(table, saved, true);
+    }
+
+    /** As {@link #fromSaved(CsvTable, Map)}; without {@code targetRequired}, rows may lack the target column. */
+    @SuppressWarnings("unchecked")
+    static Tabular fromSaved(CsvTable table, Map<String, Object> saved, boolean targetRequired) throws IOException {
         try {
             return Tabular.from(table, (String) saved.get("target"), (List<String>) saved.get("inputs"),
                     Tabular.Task.parse((String) saved.get("task")), ((List<String>) saved.get("classes")).isEmpty()
-                            ? null : (List<String>) saved.get("classes"));
+                            ? null : (List<String>) saved.get("classes"), targetRequired);
         } catch (ClassCastException | NullPointerException e) {
             throw new IOException("the model's data_config is malformed: " + saved);
         }

@@ -50,7 +50,9 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintStream out = main.out;
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             if (chosen != null || m.loss() == null) {
-                m.compile(chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY); // no optimizer: nothing trains
+                boolean mae = m.loss() != null && m.metricName().equals("mae"); // a regression keeps its metric
+                m.compile(null, chosen != null ? chosen : Loss.CATEGORICAL_CROSSENTROPY,
+                        mae ? clnet.ops.Accuracy.MEAN_ABSOLUTE_ERROR : null); // no optimizer: nothing trains
             }
             SavedModelData d = SavedModelData.load(data, m, model);
             HostTensor x = d.x();

@@ -47,19 +47,21 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.require(spec.commandLine(), limit >= 1, "--limit must be at least 1");
         PrintStream out = main.out;
-        if (ImageFolder.looksLike(data) || (java.nio.file.Files.isRegularFile(data)
-                && data.toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)"))) {
-            return predictImages(out);
-        }
-        if (TextFolder.looksLike(data) || (java.nio.file.Files.isRegularFile(data) && data.toString().endsWith(".txt"))) {
-            return predictTexts(out);
-        }
-        if (CsvOptions.isCsv(data)) {
-            return predictCsv(out);
-        }
-        Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
-        int n = Math.min(limit, test.count());
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
+            // one file is read as the model was trained to read (its data_config), whatever its name
+            Object kind = m.dataConfig() == null ? null : m.dataConfig().get("kind");
+            if (java.nio.file.Files.isRegularFile(data)) {
+                return "text".equals(kind) ? predictTexts(out, m) : "csv".equals(kind) ? predictCsv(out, m)
+                        : predictImages(out, m);
+            }
+            if (ImageFolder.looksLike(data)) {
+                return predictImages(out, m);
+            }
+            if (TextFolder.looksLike(data)) {
+                return predictTexts(out, m);
+            }
+            Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
+            int n = Math.min(limit, test.count());
             HostTensor p = m.predict(test.images().rowRange(0, n), 128);
             NonFinite.requireFinite(p, model.toString(), "test");
             out.println("sample  class  probability  label");
@@ -79,65 +81,61 @@ final class PredictCommand implements Callable<Integer> {
      * Pictures (a class-folder tree, or one PNG or JPEG): each one's class and its probability.
      * An MNIST model reads a picture as MNIST is: 28 x 28 grayscale, light digit on dark.
      */
-    private Integer predictImages(PrintStream out) throws Exception {
-        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
-            java.util.Map<String, Object> saved = m.dataConfig();
-            if (saved != null && !"images".equals(saved.get("kind"))) {
-                TrainingData.requireDataModel(m, model, "images"); // says what it was trained on
-            }
-            @SuppressWarnings("unchecked")
-            java.util.List<String> classes = saved != null ? (java.util.List<String>) saved.get("classes")
-                    : java.util.stream.IntStream.range(0, m.outputFeatures()).mapToObj(Integer::toString).toList();
-            ImageFolder folder = ImageFolder.looksLike(data) ? ImageOptions.read(data, saved) : null;
-            HostTensor x;
-            if (folder != null) {
-                x = folder.x().rowRange(0, Math.min(limit, folder.x().rows()));
-            } else {
-                float[] row = ImageOptions.picture(data, saved);
-                x = new HostTensor(clnet.tensor.Shape.of(1, row.length), row);
-            }
-            HostTensor p = m.predict(x, 128);
-            NonFinite.requireFinite(p, model.toString(), data.toString());
-            printClasses(out, "image", folder != null ? fileNames(folder.files()) : java.util.List.of(data.toString()), p,
-                    classes, folder != null ? folder.labels() : null);
-            return 0;
+    private Integer predictImages(PrintStream out, Sequential m) throws Exception {
+        java.util.Map<String, Object> saved = m.dataConfig();
+        if ((saved != null && !"images".equals(saved.get("kind"))) || (saved == null && !isFile(data))) {
+            TrainingData.requireDataModel(m, model, "images"); // says what it was trained on
         }
+        @SuppressWarnings("unchecked")
+        java.util.List<String> classes = saved != null ? (java.util.List<String>) saved.get("classes")
+                : java.util.stream.IntStream.range(0, m.outputFeatures()).mapToObj(Integer::toString).toList();
+        ImageFolder folder = isFile(data) ? null : ImageOptions.read(data, saved);
+        HostTensor x;
+        if (folder != null) {
+            x = folder.x().rowRange(0, Math.min(limit, folder.x().rows()));
+        } else {
+            float[] row = ImageOptions.picture(data, saved);
+            x = new HostTensor(clnet.tensor.Shape.of(1, row.length), row);
+        }
+        HostTensor p = m.predict(x, 128);
+        NonFinite.requireFinite(p, model.toString(), data.toString());
+        printClasses(out, "image", folder != null ? fileNames(folder.files()) : java.util.List.of(data.toString()), p,
+                classes, folder != null ? folder.labels() : null);
+        return 0;
     }
 
     /** Texts (a class-folder tree, or one .txt file): each text's class and its probability. */
-    private Integer predictTexts(PrintStream out) throws Exception {
-        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
-            java.util.Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
-            java.util.List<String> classes = TextOptions.classes(saved);
-            TextFolder folder = TextFolder.looksLike(data) ? TextFolder.read(data) : null;
-            java.util.List<String> texts = folder != null ? folder.texts() : java.util.List.of(TextFolder.readText(data));
-            int n = Math.min(limit, texts.size());
-            HostTensor p = m.predict(TextOptions.matrix(saved, texts.subList(0, n)), 128);
-            NonFinite.requireFinite(p, model.toString(), data.toString());
-            printClasses(out, "text", folder != null ? fileNames(folder.files()).subList(0, n)
-                    : java.util.List.of(data.toString()), p, classes, folder != null ? folder.labels() : null);
-            return 0;
-        }
+    private Integer predictTexts(PrintStream out, Sequential m) throws Exception {
+        java.util.Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
+        java.util.List<String> classes = TextOptions.classes(saved);
+        TextFolder folder = isFile(data) ? null : TextFolder.read(data, classes);
+        java.util.List<String> texts = folder != null ? folder.texts() : java.util.List.of(TextFolder.readText(data));
+        int n = Math.min(limit, texts.size());
+        HostTensor p = m.predict(TextOptions.matrix(saved, texts.subList(0, n)), 128);
+        NonFinite.requireFinite(p, model.toString(), data.toString());
+        printClasses(out, "text", folder != null ? fileNames(folder.files()).subList(0, n)
+                : java.util.List.of(data.toString()), p, classes, folder != null ? folder.labels() : null);
+        return 0;
     }
 
     /** Rows of a CSV file with the columns the model was trained on: the class and its probability, or the value. */
-    private Integer predictCsv(PrintStream out) throws Exception {
-        try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
-            Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
-            int n = Math.min(limit, rows.rows());
-            HostTensor p = m.predict(rows.x().rowRange(0, n), 128);
-            NonFinite.requireFinite(p, model.toString(), data.toString());
-            if (rows.task() == Tabular.Task.REGRESSION) {
-                out.println("row  prediction  target");
-                for (int i = 0; i < n; i++) {
-                    out.printf(Locale.ROOT, "%3d  %10.4f  %6s%n", i + 1, p.get(i, 0), rows.values()[i]);
-                }
-                return 0;
+    private Integer predictCsv(PrintStream out, Sequential m) throws Exception {
+        // new rows need no target column: it is compared only where it is there
+        Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model), false);
+        int n = Math.min(limit, rows.rows());
+        HostTensor p = m.predict(rows.x().rowRange(0, n), 128);
+        NonFinite.requireFinite(p, model.toString(), data.toString());
+        if (rows.task() == Tabular.Task.REGRESSION) {
+            out.println("row  prediction  target");
+            for (int i = 0; i < n; i++) {
+                out.printf(Locale.ROOT, "%3d  %10.4f  %6s%n", i + 1, p.get(i, 0),
+                        rows.values() == null ? "-" : Float.toString(rows.values()[i]));
             }
-            printClasses(out, "row", java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString).toList(), p,
-                    rows.classes(), rows.labels());
             return 0;
         }
+        printClasses(out, "row", java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString).toList(), p,
+                rows.classes(), rows.labels());
+        return 0;
     }
 
     /**
@@ -163,6 +161,10 @@ final class PredictCommand implements Callable<Integer> {
         if (labels != null) {
             out.printf(Locale.ROOT, "%d of %d right%n", right, p.rows());
         }
+    }
+
+    private static boolean isFile(Path p) {
+        return java.nio.file.Files.isRegularFile(p);
     }
 
     private static java.util.List<String> fileNames(java.util.List<Path> files) {

@@ -32,7 +32,7 @@ record SavedModelData(HostTensor x, HostTensor y, int[] labels, List<String> cla
         }
         if (TextFolder.looksLike(data)) {
             Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
-            TextFolder f = TextFolder.read(data);
+            TextFolder f = TextFolder.read(data, TextOptions.classes(saved));
             return new SavedModelData(TextOptions.matrix(saved, f.texts()),
                     TextOptions.targets(f, TextOptions.classes(saved).size()), f.labels(), TextOptions.classes(saved),
                     data.toString());

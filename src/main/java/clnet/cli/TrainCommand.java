@@ -209,12 +209,14 @@ final class TrainCommand implements Callable<Integer> {
         Tabular table = csv ? csvOptions.load(data, spec.commandLine(),
                 resumed != null ? resumed.model().dataConfig() : null) : null;
         boolean imageData = !playground.given() && !csv && ImageFolder.looksLike(data);
+        require(csvOptions.testFraction > 0 && csvOptions.testFraction < 1, "--test-fraction must be in (0, 1)");
         ImageFolder[] imageSplit = !imageData ? null : (resumed != null
-                ? ImageOptions.read(data, resumed.model().dataConfig())
+                ? ImageOptions.read(data, TrainingData.requireDataModel(resumed.model(), resume, "images"))
                 : imageOptions.load(data, spec.commandLine())).split(csvOptions.testFraction, csvOptions.splitSeed);
         boolean textData = !playground.given() && !csv && !imageData && TextFolder.looksLike(data);
-        TextFolder[] textSplit = textData ? TextFolder.read(data).split(csvOptions.testFraction, csvOptions.splitSeed)
-                : null;
+        TextFolder[] textSplit = textData ? TextFolder.read(data, resumed == null ? null
+                : TextOptions.classes(TrainingData.requireDataModel(resumed.model(), resume, "text")))
+                .split(csvOptions.testFraction, csvOptions.splitSeed) : null;
         List<String> folderClasses = textSplit != null ? textSplit[0].classes()
                 : imageSplit != null ? imageSplit[0].classes() : null;
         Tabular.Task task = table != null ? table.task() : folderClasses == null ? null
@@ -458,7 +460,7 @@ final class TrainCommand implements Callable<Integer> {
         if (noSave) {
             kept = "nothing saved (--no-save)";
         } else if (stop.lastGoodEpoch() < 0) {
-            kept = "nothing saved: no epoch had a finite loss";
+            kept = "nothing saved: no epoch ended well before it";
         } else {
             save(model, out);
             kept = String.format(Locale.ROOT, "saved the weights of epoch %d, the last with a finite loss, to %s",

@@ -63,6 +63,9 @@ public final class CsvTable {
             int lineNo = 0;
             for (String line; (line = in.readLine()) != null; ) {
                 lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1); // the byte-order mark spreadsheets write
+                }
                 if (line.isBlank()) {
                     continue;
                 }

@@ -30,16 +30,59 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
     /** Larger pictures are refused after their header is read: a small file may declare a huge image. */
     public static final long MAX_PIXELS = 64L << 20;
 
-    /** Whether {@code dir} holds class folders of images (the first file found is an image). */
+    /** Whether {@code dir} holds class folders of images: some class folder holds a PNG or JPEG (hidden files aside). */
     public static boolean looksLike(Path dir) {
         if (!Files.isDirectory(dir)) {
             return false;
         }
-        try (Stream<Path> s = Files.walk(dir, 2)) {
-            return s.filter(Files::isRegularFile).findFirst().map(ImageFolder::isImage).orElse(false);
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path c : s.filter(p -> Files.isDirectory(p) && !hidden(p)).toList()) {
+                try (Stream<Path> files = Files.list(c)) {
+                    if (files.anyMatch(f -> !hidden(f) && isImage(f))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         } catch (IOException e) {
             return false;
         }
+    }
+
+    static boolean hidden(Path p) {
+        return p.getFileName().toString().startsWith(".");
+    }
+
+    /**
+     * The class folders of {@code dir}: {@code known} (a saved model's classes, each required,
+     * and no others), or all of them, sorted. Hidden folders are no classes.
+     */
+    static List<String> classFolders(Path dir, List<String> known, String what) throws IOException {
+        List<String> found;
+        try (Stream<Path> s = Files.list(dir)) {
+            found = s.filter(p -> Files.isDirectory(p) && !hidden(p)).map(p -> p.getFileName().toString()).sorted()
+                    .toList();
+        }
+        if (known == null) {
+            if (found.size() < 2) {
+                throw new IOException(dir + ": " + found.size() + " class folder(s); " + what + " need one folder per"
+                        + " class, at least two");
+            }
+            return found;
+        }
+        for (String f : found) {
+            if (!known.contains(f)) {
+                throw new IOException(dir + ": holds a class folder '" + f + "' the model does not know (its classes: "
+                        + String.join(", ", known) + ")");
+            }
+        }
+        for (String k : known) {
+            if (!found.contains(k)) {
+                throw new IOException(dir.resolve(k) + ": no such class folder (the model knows classes " + known
+                        + ")");
+            }
+        }
+        return known;
     }
 
     static boolean isImage(Path p) {
@@ -49,25 +92,14 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
 
     public static ImageFolder read(Path dir, int height, int width, boolean rgb, List<String> classes)
             throws IOException {
-        List<Path> classDirs;
-        try (Stream<Path> s = Files.list(dir)) {
-            classDirs = s.filter(Files::isDirectory).sorted().toList();
-        }
-        List<String> names = classes != null ? classes : classDirs.stream().map(p -> p.getFileName().toString()).toList();
-        if (names.size() < 2) {
-            throw new IOException(dir + ": " + names.size() + " class folder(s); images need one folder per class,"
-                    + " at least two");
-        }
+        List<String> names = classFolders(dir, classes, "images");
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < names.size(); c++) {
             Path cd = dir.resolve(names.get(c));
-            if (!Files.isDirectory(cd)) {
-                throw new IOException(cd + ": no such class folder (the model knows classes " + names + ")");
-            }
             List<Path> inClass;
             try (Stream<Path> s = Files.list(cd)) {
-                inClass = s.filter(ImageFolder::isImage).sorted().toList();
+                inClass = s.filter(p -> !hidden(p) && isImage(p)).sorted().toList();
             }
             if (inClass.isEmpty()) {
                 throw new IOException(cd + ": no PNG or JPEG images");

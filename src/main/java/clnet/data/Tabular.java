@@ -51,8 +51,18 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
      */
     public static Tabular from(CsvTable table, String target, List<String> inputs, Task task, List<String> classes)
             throws CsvFormatException {
+        return from(table, target, inputs, task, classes, true);
+    }
+
+    /**
+     * As {@link #from(CsvTable, String, List, Task, List)}; without {@code targetRequired} (new
+     * rows to predict) a table without the target column gives samples without labels or values.
+     */
+    public static Tabular from(CsvTable table, String target, List<String> inputs, Task task, List<String> classes,
+                               boolean targetRequired) throws CsvFormatException {
         String t = target != null ? target : table.names().get(table.names().size() - 1);
-        int tj = table.column(t);
+        boolean unlabelled = !targetRequired && !table.names().contains(t) && inputs != null && task != null
+                && (task == Task.REGRESSION || classes != null);
         List<String> in = new ArrayList<>();
         if (inputs != null) {
             in.addAll(inputs);
@@ -76,6 +86,11 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
                 x.set(r, c, col[r]);
             }
         }
+        if (unlabelled) {
+            return new Tabular(List.copyOf(in), t, task, classes == null ? List.of() : List.copyOf(classes), x, null,
+                    null);
+        }
+        int tj = table.column(t);
         boolean numeric = table.isNumeric(tj);
         String[] text = table.text(tj);
         if (task == null && numeric && !integral(table.numbers(tj), MAX_CLASSES)) {

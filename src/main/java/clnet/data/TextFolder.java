@@ -38,24 +38,20 @@ public record TextFolder(Path dir, List<String> classes, List<String> texts, int
     }
 
     public static TextFolder read(Path dir) throws IOException {
+        return read(dir, null);
+    }
+
+    /** The texts of {@code dir}, its class folders being {@code classes} (a saved model's), or all of them if null. */
+    public static TextFolder read(Path dir, List<String> classes) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a directory of class folders");
         }
-        List<Path> classDirs;
-        try (Stream<Path> s = Files.list(dir)) {
-            classDirs = s.filter(Files::isDirectory).sorted().toList();
-        }
-        if (classDirs.size() < 2) {
-            throw new IOException(dir + ": " + classDirs.size() + " class folder(s); texts need one folder per class,"
-                    + " at least two");
-        }
-        List<String> classes = new ArrayList<>();
+        List<String> names = ImageFolder.classFolders(dir, classes, "texts");
         List<String> texts = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        for (int c = 0; c < classDirs.size(); c++) {
-            Path cd = classDirs.get(c);
-            classes.add(cd.getFileName().toString());
+        for (int c = 0; c < names.size(); c++) {
+            Path cd = dir.resolve(names.get(c));
             List<Path> inClass;
             try (Stream<Path> s = Files.list(cd)) {
                 inClass = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
@@ -69,7 +65,7 @@ public record TextFolder(Path dir, List<String> classes, List<String> texts, int
                 labels.add(c);
             }
         }
-        return new TextFolder(dir, List.copyOf(classes), texts, labels.stream().mapToInt(Integer::intValue).toArray(),
+        return new TextFolder(dir, List.copyOf(names), texts, labels.stream().mapToInt(Integer::intValue).toArray(),
                 files);
     }
 

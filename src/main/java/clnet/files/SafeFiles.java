@@ -95,11 +95,12 @@ public final class SafeFiles {
                  FileLock lock = out.lock()) {
                 content.write(out);
                 out.force(true);
-            }
-            try {
-                Files.move(tmp, t, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, t, StandardCopyOption.REPLACE_EXISTING);
+                // renamed while the lock is held: no cleaner can take the finished file for a dead writer's
+                try {
+                    Files.move(tmp, t, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, t, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         } finally {
             Files.deleteIfExists(tmp);
@@ -130,7 +131,8 @@ public final class SafeFiles {
     /**
      * Deletes {@code .NAME.<hex>.tmp} siblings of {@code target} that no living writer holds:
      * what a writer killed mid-save left behind. A writer of this process or another that is
-     * still writing keeps its lock, and its file.
+     * still writing (or renaming) keeps its lock, and its file; an empty temporary younger than
+     * ten seconds may be one created a moment before its lock and is left alone.
      */
     static void removeStaleTemporaries(Path target) {
         Path dir = target.getParent();
@@ -149,7 +151,10 @@ public final class SafeFiles {
                 }
                 try (FileChannel ch = FileChannel.open(stale, StandardOpenOption.WRITE);
                      FileLock lock = ch.tryLock()) {
-                    if (lock != null) {
+                    // an empty file may be one a writer has just created and not yet locked: left for later
+                    boolean fresh = ch.size() == 0 && Files.getLastModifiedTime(stale).toMillis()
+                            > System.currentTimeMillis() - 10_000;
+                    if (lock != null && !fresh) {
                         Files.deleteIfExists(stale);
                     }
                 } catch (OverlappingFileLockException | IOException busy) {

@@ -42,6 +42,8 @@ class ImageCliTest {
             int label = mnist.trainLabels()[i];
             png(mnist, i, false, digits.resolve("digit-" + label).resolve(i + ".png"));
         }
+        Files.writeString(digits.resolve(".DS_Store"), "finder metadata"); // hidden files are no data
+        Files.writeString(digits.resolve("digit-0").resolve(".DS_Store"), "finder metadata");
         Path model = dir.resolve("digits.safetensors");
         CliTest.Run r = CliTest.run("train", "--data", digits.toString(), "--layers", "128", "--epochs", "8",
                 "--device", "cpu", "--save", model.toString());
@@ -64,6 +66,13 @@ class ImageCliTest {
         assertEquals(0, CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "3", "--layers", "128",
                 "--device", "cpu", "--save", model.toString()).code());
         MnistData mnist = Mnist.load(Path.of("testdata/mnist-subset"));
+        Path folder = dir.resolve("folder");
+        png(mnist, 0, false, folder.resolve("a").resolve("0.png"));
+        png(mnist, 1, false, folder.resolve("b").resolve("1.png"));
+        CliTest.Run notImages = CliTest.run("predict", "--model", model.toString(), "--data", folder.toString(),
+                "--device", "cpu");
+        assertEquals(1, notImages.code());
+        assertTrue(notImages.err().contains("was trained on MNIST data, not images"), notImages.err());
         int right = 0;
         for (int i = 0; i < 10; i++) {
             Path drawn = dir.resolve("drawn-" + i + ".png");

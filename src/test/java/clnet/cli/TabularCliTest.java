@@ -36,7 +36,7 @@ class TabularCliTest {
     }
 
     @Test
-    void bostonHousePricesAreWithinThreeThousandDollars() {
+    void bostonHousePricesAreWithinThreeThousandDollars() throws Exception {
         Path model = dir.resolve("boston.safetensors");
         CliTest.Run r = CliTest.run("train", "--data", "testdata/sklearn/boston_house_prices.csv", "--layers", "64,64",
                 "--epochs", "200", "--batch-size", "32", "--device", "cpu", "--save", model.toString());
@@ -47,9 +47,23 @@ class TabularCliTest {
                 "testdata/sklearn/boston_house_prices.csv", "--device", "cpu");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("test mae: "), e.out());
+        CliTest.Run mae = CliTest.run("evaluate", "--model", model.toString(), "--data",
+                "testdata/sklearn/boston_house_prices.csv", "--loss", "mae", "--device", "cpu");
+        assertTrue(mae.out().contains("test mae: "), "another loss keeps the regression's metric: " + mae.out());
+        // new rows to price: no MEDV column at all
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(Path.of("testdata/sklearn/boston_house_prices.csv"));
+        StringBuilder unlabelled = new StringBuilder();
+        for (String line : lines.subList(1, 6)) {
+            unlabelled.append(line, 0, line.lastIndexOf(',')).append('\n');
+        }
+        Path fresh = java.nio.file.Files.writeString(dir.resolve("new-rows.csv"), unlabelled);
+        CliTest.Run p = CliTest.run("predict", "--model", model.toString(), "--data", fresh.toString(), "--device",
+                "cpu");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().matches("(?s).*\\n  1  +\\d+\\.\\d{4}       -\\n.*"), p.out());
         CliTest.Run wrong = CliTest.run("evaluate", "--model", model.toString(), "--data", "testdata/sklearn/iris.csv",
                 "--device", "cpu");
         assertEquals(1, wrong.code());
-        assertTrue(wrong.err().contains("no column 'MEDV'"), wrong.err());
+        assertTrue(wrong.err().contains("no column 'CRIM'"), wrong.err()); // the model's first input
     }
 }

@@ -33,6 +33,20 @@ class TextCliTest {
         CliTest.Run e = CliTest.run("evaluate", "--model", model.toString(), "--data", "testdata/spam-subset",
                 "--device", "cpu");
         assertEquals(0, e.code(), e.err());
+        // a mail without the .txt its folder gave it is still a text to a text model
+        Path bare = Files.copy(mail, dir.resolve("mail-without-extension"));
+        CliTest.Run b = CliTest.run("predict", "--model", model.toString(), "--data", bare.toString(), "--device", "cpu");
+        assertEquals(0, b.code(), b.err());
+        // a folder with a class the model does not know is refused, not mislabelled
+        Path three = dir.resolve("three");
+        for (String c : java.util.List.of("ham", "spam", "other")) {
+            Files.createDirectories(three.resolve(c));
+            Files.copy(mail, three.resolve(c).resolve("m.txt"));
+        }
+        CliTest.Run other = CliTest.run("evaluate", "--model", model.toString(), "--data", three.toString(),
+                "--device", "cpu");
+        assertEquals(1, other.code());
+        assertTrue(other.err().contains("holds a class folder 'other' the model does not know"), other.err());
         CliTest.Run wrong = CliTest.run("evaluate", "--model", model.toString(), "--data",
                 "testdata/sklearn/iris.csv", "--device", "cpu");
         assertEquals(1, wrong.code());

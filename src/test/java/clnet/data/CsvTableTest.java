@@ -61,6 +61,12 @@ class CsvTableTest {
     }
 
     @Test
+    void aByteOrderMarkIsNoPartOfTheFirstName() throws IOException {
+        Path p = csv("bom.csv", "\uFEFFid,x,y\n1,2,0\n2,3,1\n");
+        assertEquals(List.of("id", "x", "y"), CsvTable.read(p).names());
+    }
+
+    @Test
     void eachKindOfBadFileIsNamedWithItsLineAndColumn() throws IOException {
         assertEquals("the file is empty", refused(csv("empty.csv", "")));
         assertEquals("the file has a header but no rows", refused(csv("header.csv", "a,b\n")));
