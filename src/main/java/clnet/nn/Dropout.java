@@ -81,6 +81,7 @@ public final class Dropout extends Layer {
     void build(Backend backend, Rng rng) {
         close();
         this.backend = backend;
+        this.buffers = new RowBuffers(backend, features); // allocated at the first batch
         this.key = rng.nextLong();
         this.step = 0;
         this.built = true;
@@ -102,7 +103,7 @@ public final class Dropout extends Layer {
             lastStream = -1;
             return x; // Keras: nothing is dropped in evaluate and predict
         }
-        Tensor y = buffers().output(x.rows());
+        Tensor y = buffers.output(x.rows());
         lastStream = step++;
         lastRows = x.rows();
         backend.dropout(x, y, rate, key, lastStream);
@@ -117,7 +118,7 @@ public final class Dropout extends Layer {
         if (lastStream < 0) {
             return dOutput; // the last pass dropped nothing
         }
-        Tensor dx = buffers().gradient(lastRows);
+        Tensor dx = buffers.gradient(lastRows);
         backend.dropout(dOutput, dx, rate, key, lastStream); // the same mask and scale
         return dx;
     }
@@ -160,23 +161,11 @@ public final class Dropout extends Layer {
         }
     }
 
-    private RowBuffers buffers() {
-        if (buffers == null) {
-            buffers = new RowBuffers(backend, features);
-        }
-        return buffers;
-    }
-
-    private void freeBuffers() {
-        if (buffers != null) {
-            buffers.close();
-            buffers = null;
-        }
-    }
-
     @Override
     public void close() {
-        freeBuffers();
+        if (buffers != null) {
+            buffers.close();
+        }
         lastStream = -1;
     }
 }

@@ -132,6 +132,7 @@ public final class Normalization extends Layer {
         }
         close();
         this.backend = backend;
+        this.buffers = new RowBuffers(backend, features); // allocated at the first batch
         float[] sc = new float[features];
         float[] sh = new float[features];
         for (int j = 0; j < features; j++) {
@@ -158,7 +159,7 @@ public final class Normalization extends Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = buffers().output(x.rows());
+        Tensor y = buffers.output(x.rows());
         backend.scaleColumns(x, scale, shift, y);
         return y;
     }
@@ -168,7 +169,7 @@ public final class Normalization extends Layer {
         if (!needInputGradient) {
             return null; // the usual place, first: nothing before it learns
         }
-        Tensor dx = buffers().gradient(dOutput.rows());
+        Tensor dx = buffers.gradient(dOutput.rows());
         backend.scaleColumns(dOutput, scale, zeros, dx); // dy/dx = 1/sigma
         return dx;
     }
@@ -210,23 +211,11 @@ public final class Normalization extends Layer {
         }
     }
 
-    private RowBuffers buffers() {
-        if (buffers == null) {
-            buffers = new RowBuffers(backend, features);
-        }
-        return buffers;
-    }
-
-    private void freeBuffers() {
-        if (buffers != null) {
-            buffers.close();
-            buffers = null;
-        }
-    }
-
     @Override
     public void close() {
-        freeBuffers();
+        if (buffers != null) {
+            buffers.close();
+        }
         for (Tensor t : new Tensor[] {scale, shift, zeros}) {
             if (t != null) {
                 t.close();
