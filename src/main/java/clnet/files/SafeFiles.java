@@ -132,7 +132,7 @@ public final class SafeFiles {
      * Deletes {@code .NAME.<hex>.tmp} siblings of {@code target} that no living writer holds:
      * what a writer killed mid-save left behind. A writer of this process or another that is
      * still writing (or renaming) keeps its lock, and its file; an empty temporary younger than
-     * ten seconds may be one created a moment before its lock and is left alone.
+     * a second may be one created a moment before its lock (microseconds apart) and is left alone.
      */
     static void removeStaleTemporaries(Path target) {
         Path dir = target.getParent();
@@ -153,7 +153,7 @@ public final class SafeFiles {
                      FileLock lock = ch.tryLock()) {
                     // an empty file may be one a writer has just created and not yet locked: left for later
                     boolean fresh = ch.size() == 0 && Files.getLastModifiedTime(stale).toMillis()
-                            > System.currentTimeMillis() - 10_000;
+                            > System.currentTimeMillis() - 1_000;
                     if (lock != null && !fresh) {
                         Files.deleteIfExists(stale);
                     }
