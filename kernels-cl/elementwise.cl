@@ -134,19 +134,22 @@ inline uint4 philox(uint4 c, uint2 k) {
 }
 
 // Inverted dropout: y = x * scale where the element's uniform is >= rate, else 0 (a select:
-// a dropped NaN is 0). Element i takes word i % 4 of Philox block i / 4 of (seed, stream);
-// a uniform is a word's top 24 bits times 2^-24, exact in float, so the comparison is the
-// CPU backend's. One work-item per block of four; global size ceil(n / 4).
+// a dropped NaN is 0). Element i is element g = offset + i of the step's whole batch (a
+// device may hold a row block of it) and takes word g % 4 of Philox block g / 4 of (seed,
+// stream); a uniform is a word's top 24 bits times 2^-24, exact in float, so the comparison
+// is the CPU backend's. One work-item per block of four that [offset, offset + n) touches.
 __kernel void dropout(__global const float* x, __global float* y, const int n, const float rate, const float scale,
-                      const int seed_lo, const int seed_hi, const int stream_lo, const int stream_hi) {
-    const int block = get_global_id(0);
-    if (4 * block >= n) return;
-    const uint4 r = philox((uint4) ((uint) block, 0u, (uint) stream_lo, (uint) stream_hi),
+                      const int seed_lo, const int seed_hi, const int stream_lo, const int stream_hi,
+                      const int offset_lo, const int offset_hi) {
+    const ulong offset = ((ulong) (uint) offset_hi << 32) | (uint) offset_lo;
+    const ulong block = offset / 4 + get_global_id(0);
+    const long first = (long) (4 * block) - (long) offset; // index in x of the block's word 0
+    if (first >= n) return;
+    const uint4 r = philox((uint4) ((uint) block, (uint) (block >> 32), (uint) stream_lo, (uint) stream_hi),
                            (uint2) ((uint) seed_lo, (uint) seed_hi));
-    const int i = 4 * block;
     // written out, not looped over an array: PoCL keeps such arrays in memory
-    y[i] = (float) (r.x >> 8) * 0x1.0p-24f >= rate ? x[i] * scale : 0.0f;
-    if (i + 1 < n) y[i + 1] = (float) (r.y >> 8) * 0x1.0p-24f >= rate ? x[i + 1] * scale : 0.0f;
-    if (i + 2 < n) y[i + 2] = (float) (r.z >> 8) * 0x1.0p-24f >= rate ? x[i + 2] * scale : 0.0f;
-    if (i + 3 < n) y[i + 3] = (float) (r.w >> 8) * 0x1.0p-24f >= rate ? x[i + 3] * scale : 0.0f;
+    if (first >= 0) y[first] = (float) (r.x >> 8) * 0x1.0p-24f >= rate ? x[first] * scale : 0.0f;
+    if (first + 1 >= 0 && first + 1 < n) y[first + 1] = (float) (r.y >> 8) * 0x1.0p-24f >= rate ? x[first + 1] * scale : 0.0f;
+    if (first + 2 >= 0 && first + 2 < n) y[first + 2] = (float) (r.z >> 8) * 0x1.0p-24f >= rate ? x[first + 2] * scale : 0.0f;
+    if (first + 3 < n) y[first + 3] = (float) (r.w >> 8) * 0x1.0p-24f >= rate ? x[first + 3] * scale : 0.0f;
 }

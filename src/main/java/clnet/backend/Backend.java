@@ -182,13 +182,15 @@ public abstract class Backend implements AutoCloseable {
 
     /**
      * Inverted dropout, as Keras's: y[i] = x[i] / (1 - rate) where the element is kept, 0
-     * where it is dropped. Element i is dropped when word i % 4 of Philox block i / 4 of
-     * (seed, stream) is below rate ({@link clnet.tensor.Philox#uniforms}): a pure function of
-     * (seed, stream, i), so every backend draws the same
-     * mask bit for bit, and the backward pass is the same op with the same seed and stream on
-     * dL/dy. A dropped element is 0 even when x is NaN (a select, not a product).
+     * where it is dropped. Element i is element g = offset + i of the step's whole batch,
+     * and is dropped when word g % 4 of Philox block g / 4 of (seed, stream) is below rate
+     * ({@link clnet.tensor.Philox#uniforms}): a pure function of (seed, stream, g), so every
+     * backend draws the same mask bit for bit, a batch cut into row blocks (one per device,
+     * {@code offset} = first row x columns) draws the mask of the whole batch, and the
+     * backward pass is the same op with the same seed, stream and offset on dL/dy. A dropped
+     * element is 0 even when x is NaN (a select, not a product).
      */
-    public final synchronized void dropout(Tensor x, Tensor y, float rate, long seed, long stream) {
+    public final synchronized void dropout(Tensor x, Tensor y, float rate, long seed, long stream, long offset) {
         open("dropout");
         opsRun++;
         operand("dropout", "x", x, DType.FLOAT32);
@@ -197,7 +199,10 @@ public abstract class Backend implements AutoCloseable {
         if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("dropout: rate must be in [0, 1), got " + rate);
         }
-        doDropout(x, y, rate, 1f / (1f - rate), seed, stream);
+        if (offset < 0 || offset > Long.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("dropout: offset must be in [0, 2^62), got " + offset);
+        }
+        doDropout(x, y, rate, 1f / (1f - rate), seed, stream, offset);
     }
 
     // ---------------------------------------------------------------- linear algebra
@@ -567,7 +572,8 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doGatherRows(Tensor src, Tensor indices, int start, Tensor dst);
 
     /** {@code scale} is 1 / (1 - rate), computed once in float32 by the front for every backend. */
-    protected abstract void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream);
+    protected abstract void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream,
+                                      long offset);
 
     /** Called only with m and n positive. */
     protected abstract void doGemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta,

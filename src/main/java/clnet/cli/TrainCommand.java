@@ -116,6 +116,18 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @Option(names = "--devices", paramLabel = "all|LIST",
+            description = "Train data-parallel on several devices: all (every OpenCL GPU, or every OpenCL device"
+                    + " where there is none) or a list such as opencl:0:0,opencl:0:1. Each step's batch is split"
+                    + " into row blocks, one per device; the model is saved from the first.")
+    String devices;
+
+    @Option(names = "--deterministic",
+            description = "Cut each batch into " + clnet.train.Trainer.MICRO_SHARDS + " micro-shards whose gradients"
+                    + " add up by a fixed tree: 1, 2, 4 or 8 identical devices then train the same weights bit for"
+                    + " bit (slower than the default, which is reproducible for a fixed number of devices).")
+    boolean deterministic;
+
     @Option(names = "--save", paramLabel = "PATH",
             description = "Where to save the trained model, replacing a file there (default: NAME.safetensors in"
                     + " the working directory, mnist_mlp for MNIST, or NAME-2, NAME-3, ... if that exists: a file"
@@ -322,7 +334,32 @@ final class TrainCommand implements Callable<Integer> {
         HostTensor xTest = in.xTest();
         HostTensor yTest = in.yTest();
         Backend opened;
-        if (resumed != null) {
+        // --devices, or a checkpoint written on several devices and no --device: a device group
+        String groupSpec = devices != null ? devices
+                : resumed != null && !given("--device") && state.device() != null && state.device().contains(",")
+                ? state.device() : null;
+        clnet.device.DeviceGroup group = null;
+        if (groupSpec != null) {
+            require(!given("--device"), "--device and --devices: give one");
+            require(!validate, "--validate checks one device: it cannot be combined with --devices");
+            int count = 0;
+            try {
+                count = clnet.device.DeviceGroup.names(groupSpec).size();
+            } catch (IllegalArgumentException e) {
+                require(false, "--devices: " + e.getMessage());
+            }
+            require(!deterministic || clnet.train.Trainer.MICRO_SHARDS % count == 0, "--deterministic cuts each"
+                    + " batch into " + clnet.train.Trainer.MICRO_SHARDS + " micro-shards: it runs on 1, 2, 4 or 8"
+                    + " devices, not " + count);
+            group = clnet.device.DeviceGroup.open(groupSpec);
+            out.println("devices: " + group.size() + (deterministic ? ", deterministic" : ""));
+            for (Backend b : group.backends()) {
+                out.println("device: " + b.description());
+            }
+        }
+        if (group != null) {
+            opened = group.primary();
+        } else if (resumed != null) {
             require(resumed.model().inputFeatures() == xTrain.cols() && resumed.model().outputFeatures() == classes,
                     "--resume: " + resume + " takes " + resumed.model().inputFeatures() + " inputs and gives "
                             + resumed.model().outputFeatures() + " outputs; this data has " + xTrain.cols() + " and "
@@ -342,7 +379,8 @@ final class TrainCommand implements Callable<Integer> {
         out.println(xTrain.rows() + " train samples");
         out.println(xTest.rows() + " test samples");
 
-        try (Backend backend = validate ? new ValidatingBackend(opened) : opened;
+        try (clnet.device.DeviceGroup closesGroup = group;
+             Backend backend = validate ? new ValidatingBackend(opened) : opened;
              Sequential model = resumed != null ? ModelFile.load(resume, backend) : new Sequential(backend)) {
             if (validate) {
                 out.println("validate: every op is checked against the CPU reference");
@@ -380,7 +418,10 @@ final class TrainCommand implements Callable<Integer> {
                 callbacks.add(new ModelCheckpoint(model, checkpoint, "val_loss", true));
             }
             FitOptions fit = new FitOptions().epochs(totalEpochs).batchSize(batch).seed(model.seed()).out(out)
-                    .callbacks(callbacks.toArray(new Callback[0])).resumeFrom(state);
+                    .callbacks(callbacks.toArray(new Callback[0])).resumeFrom(state).deterministic(deterministic);
+            if (group != null) {
+                fit.devices(group.backends());
+            }
             if (augmentation != null) {
                 fit.augment(augmentation, imageShape[0], imageShape[1], imageShape[2]);
             }

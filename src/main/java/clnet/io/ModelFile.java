@@ -120,7 +120,8 @@ public final class ModelFile {
         }
         Map<String, Map<String, String>> layerState = new LinkedHashMap<>();
         for (Layer l : model.layers()) {
-            Map<String, String> ls = new LinkedHashMap<>();
+            // sorted: a layer's map may iterate in any order (Map.of's differs between runs), the file must not
+            Map<String, String> ls = new java.util.TreeMap<>();
             l.state().forEach((k, v) -> ls.put(k, Long.toString(v))); // strings: JSON numbers lose 64-bit values
             if (!ls.isEmpty()) {
                 layerState.put(l.name(), ls);
@@ -178,7 +179,8 @@ public final class ModelFile {
         Map<String, Object> callbacks = new LinkedHashMap<>();
         for (Map.Entry<String, Map<String, Object>> c : state.callbacks().entrySet()) {
             Map<String, Object> entries = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> e : c.getValue().entrySet()) {
+            // in key order: the file must not depend on a map's iteration order (Map.of's differs between runs)
+            for (Map.Entry<String, Object> e : new java.util.TreeMap<>(c.getValue()).entrySet()) {
                 if (e.getValue() instanceof Number n) {
                     entries.put(e.getKey(), jsonNumber(n.doubleValue()));
                 } else if (e.getValue() instanceof List<?> list && list.size() == params.size()) {

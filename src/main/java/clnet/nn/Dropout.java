@@ -14,10 +14,11 @@ import java.util.Map;
  * nothing changes at inference, where the layer passes its input through untouched.
  *
  * <p>The mask of a training step is a pure function of (the layer's key, the step, the
- * element) through Philox4x32-10 ({@link Backend#dropout}): both backends draw the same mask
- * bit for bit, the backward pass redraws it instead of storing it, and a run is reproducible
- * from its seed. The key comes from the model's seed like the weights; the step counts the
- * layer's training forward passes.
+ * element of the step's whole batch) through Philox4x32-10 ({@link Backend#dropout}): both
+ * backends draw the same mask bit for bit, the backward pass redraws it instead of storing
+ * it, a batch split over devices draws the mask of the whole batch, and a run is
+ * reproducible from its seed. The key comes from the model's seed like the weights; the
+ * step counts the training steps ({@link Sequential#applyGradients}).
  */
 public final class Dropout extends Layer {
     private final float rate;
@@ -30,6 +31,8 @@ public final class Dropout extends Layer {
     /** The stream of the last training forward pass, for its backward pass; -1 after an inference pass. */
     private long lastStream = -1;
     private int lastRows;
+    /** Where the next training pass's rows start in the step's whole batch (a device's row block). */
+    private long firstRow;
 
     public Dropout(double rate) {
         if (!(rate >= 0 && rate < 1)) {
@@ -42,7 +45,7 @@ public final class Dropout extends Layer {
         return rate;
     }
 
-    /** Training forward passes so far: the next one draws the mask of stream {@code step()}. */
+    /** Training steps so far: the next one draws the masks of stream {@code step()}. */
     public long step() {
         return step;
     }
@@ -104,9 +107,10 @@ public final class Dropout extends Layer {
             return x; // Keras: nothing is dropped in evaluate and predict
         }
         Tensor y = buffers.output(x.rows());
-        lastStream = step++;
+        // every row block of a step (every device's, every micro-shard's) draws from the step's stream
+        lastStream = step;
         lastRows = x.rows();
-        backend.dropout(x, y, rate, key, lastStream);
+        backend.dropout(x, y, rate, key, lastStream, firstRow * features);
         return y;
     }
 
@@ -119,8 +123,22 @@ public final class Dropout extends Layer {
             return dOutput; // the last pass dropped nothing
         }
         Tensor dx = buffers.gradient(lastRows);
-        backend.dropout(dOutput, dx, rate, key, lastStream); // the same mask and scale
+        backend.dropout(dOutput, dx, rate, key, lastStream, firstRow * features); // the same mask and scale
         return dx;
+    }
+
+    @Override
+    void batchRowOffset(long firstRow) {
+        this.firstRow = firstRow;
+    }
+
+    /**
+     * The next step draws the next stream: every replica of a data-parallel step advances,
+     * even one whose device had no rows in a short last batch.
+     */
+    @Override
+    void stepDone() {
+        step++;
     }
 
     /** The mask stream's key and the next step: saved with the model, so that a resumed run draws the masks it would have. */

@@ -92,6 +92,18 @@ public abstract class Layer implements AutoCloseable {
     }
 
     /**
+     * Where the rows of the next training forward pass start in the step's whole batch: a
+     * device of a data-parallel step, or a micro-shard, holds a row block of it. Layers that
+     * draw per element (dropout) draw the whole batch's values for those rows.
+     */
+    void batchRowOffset(long firstRow) {
+    }
+
+    /** Called once after each training step's update: a layer with a per-step stream advances it. */
+    void stepDone() {
+    }
+
+    /**
      * State that is neither a weight nor a setting but that a resumed run needs (a random
      * stream's key and position, as Keras keeps a {@code SeedGenerator}'s state among a
      * layer's variables); saved with the model. Nothing by default.

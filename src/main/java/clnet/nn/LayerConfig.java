@@ -73,6 +73,9 @@ public final class LayerConfig {
     /** A list of numbers ({@code Normalization}'s mean), each finite. */
     public double[] numbers(String key) {
         Object v = values.get(key);
+        if (v instanceof float[] floats) { // a live layer's config, not read from a file
+            v = java.util.stream.IntStream.range(0, floats.length).mapToObj(i -> floats[i]).toList();
+        }
         if (!(v instanceof java.util.List<?> list)) {
             throw new Problem("layer " + layerName + " has no list of numbers '" + key + "'");
         }

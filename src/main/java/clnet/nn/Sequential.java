@@ -357,6 +357,15 @@ public final class Sequential implements Trainable, AutoCloseable {
      * writing every parameter's gradient.
      */
     public void backward(Tensor y) {
+        backward(y, lastOutput == null ? 1 : lastOutput.rows());
+    }
+
+    /**
+     * Back-propagates the loss of the last forward batch as its share of the mean over
+     * {@code batchRows} rows (the step's whole batch, of which this pass may hold a row
+     * block): the gradients of the row blocks of a batch add up to the batch's.
+     */
+    public void backward(Tensor y, int batchRows) {
         requireCompiled();
         if (lastOutput == null) {
             throw new IllegalStateException("backward before forward");
@@ -370,17 +379,21 @@ public final class Sequential implements Trainable, AutoCloseable {
             lossGrad = backend.alloc(m, outputFeatures());
         }
         int last = layers.size() - 1;
-        // the scale 1/m makes every gradient that of the batch mean
-        Tensor d = layers.get(last).backwardFromLoss(backend, loss, p, y, 1f / m, lossGrad.firstRows(m), last > 0);
+        // the scale 1/batchRows makes every gradient that of the batch mean
+        Tensor d = layers.get(last).backwardFromLoss(backend, loss, p, y, 1f / batchRows, lossGrad.firstRows(m),
+                last > 0);
         for (int i = last - 1; i >= 0; i--) {
             d = layers.get(i).backward(d, i > 0);
         }
     }
 
-    /** One optimizer step from the gradients of the last backward pass. */
+    /** One optimizer step from the gradients of the last backward pass; the step's random streams advance. */
     public void applyGradients() {
         requireCompiled();
         optimizer.step();
+        for (Layer l : layers) {
+            l.stepDone();
+        }
     }
 
     /**
@@ -390,11 +403,70 @@ public final class Sequential implements Trainable, AutoCloseable {
      */
     @Override
     public void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot) {
+        computeGradients(x, y, metrics, slot, 0, x.rows());
+        applyGradients(x.rows(), metrics, slot);
+    }
+
+    @Override
+    public void computeGradients(Tensor x, Tensor y, Tensor metrics, int slot, long firstRow, int batchRows) {
         requireCompiled();
+        for (Layer l : layers) {
+            l.batchRowOffset(firstRow);
+        }
         addMetrics(forward(x, true), y, metrics, slot);
-        backward(y);
-        addPenalties(x.rows(), metrics, slot, true);
+        backward(y, batchRows);
+    }
+
+    @Override
+    public void applyGradients(int batchRows, Tensor metrics, int slot) {
+        addPenalties(batchRows, metrics, slot, true);
         applyGradients();
+    }
+
+    @Override
+    public List<Tensor> gradients() {
+        List<Tensor> gs = new ArrayList<>();
+        for (Parameter p : parameters()) {
+            gs.add(p.gradient());
+        }
+        return gs;
+    }
+
+    /**
+     * A copy of this compiled, built model in {@code other}: the same layers, loss, metric
+     * and optimizer settings, and the same weights, optimizer state and layer state (dropout's
+     * stream), so that the same steps keep both the same. The caller closes it; it leaves
+     * {@code other} open.
+     */
+    @Override
+    public Sequential replicate(Backend other) {
+        requireCompiled();
+        requireBuilt();
+        Sequential copy = new Sequential(other).name(name).seed(seed).dataConfig(dataConfig);
+        try {
+            for (Layer l : layers) {
+                copy.add(LayerRegistry.fromConfig(l.type(), new LayerConfig(l.name(), l.config())).name(l.name()));
+            }
+            Optimizer opt = optimizer == null ? null : Optimizer.fromConfig(optimizer.id(), optimizer.config());
+            copy.compile(opt, loss);
+            copy.metric = metric;
+            copy.build(inputFeatures());
+            if (optimizer != null) {
+                copy.restore(snapshot());
+            } else {
+                copy.setWeights(getWeights());
+            }
+            for (int i = 0; i < layers.size(); i++) {
+                Map<String, Long> state = layers.get(i).state();
+                if (!state.isEmpty()) {
+                    copy.layers.get(i).restoreState(state);
+                }
+            }
+            return copy;
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
     }
 
     /** Forward in inference mode and metrics for one batch, as {@link #trainOnBatch} without learning. */

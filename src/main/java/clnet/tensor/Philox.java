@@ -27,11 +27,12 @@ public final class Philox {
      * The four uniform floats in [0, 1) of block {@code block} of stream {@code stream} under
      * {@code seed}, into {@code out}: element i of a tensor takes word i % 4 of block i / 4.
      * Each is a word's top 24 bits times 2^-24, exactly representable, so that the kernel
-     * and Java compare it with a rate identically.
+     * and Java compare it with a rate identically. The block number is the counter's first
+     * two words (low, high).
      */
-    public static void uniforms(long seed, long stream, int block, float[] out) {
+    public static void uniforms(long seed, long stream, long block, float[] out) {
         int[] w = new int[4]; // does not escape: the JIT keeps it in registers
-        rounds(block, 0, (int) stream, (int) (stream >>> 32), (int) seed, (int) (seed >>> 32), w);
+        rounds((int) block, (int) (block >>> 32), (int) stream, (int) (stream >>> 32), (int) seed, (int) (seed >>> 32), w);
         for (int j = 0; j < 4; j++) {
             out[j] = (w[j] >>> 8) * 0x1p-24f;
         }

@@ -23,6 +23,8 @@ public final class FitOptions {
     private TrainingState resumeFrom;
     private clnet.ops.Augmentation augmentation;
     private int[] imageShape;
+    private java.util.List<clnet.backend.Backend> devices = java.util.List.of();
+    private boolean deterministic;
 
     public FitOptions epochs(int epochs) {
         if (epochs < 0) {
@@ -176,5 +178,42 @@ public final class FitOptions {
 
     public PrintStream out() {
         return out;
+    }
+
+    /**
+     * Trains data-parallel on these backends, one replica of the model in each: each step's
+     * batch is cut into row blocks, one per device, and their gradients are summed in a fixed
+     * tree before every replica takes the same optimizer step. The first backend must be the
+     * model's own, which holds the result; the caller opens and closes the others. Empty (the
+     * default): the model's backend alone.
+     */
+    public FitOptions devices(java.util.List<clnet.backend.Backend> backends) {
+        java.util.Set<clnet.backend.Backend> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (clnet.backend.Backend b : backends) {
+            if (b == null || !seen.add(b)) {
+                throw new IllegalArgumentException("devices: each backend once, none null");
+            }
+        }
+        this.devices = java.util.List.copyOf(backends);
+        return this;
+    }
+
+    public java.util.List<clnet.backend.Backend> devices() {
+        return devices;
+    }
+
+    /**
+     * Cuts each batch into {@value Trainer#MICRO_SHARDS} fixed micro-shards whose gradients
+     * are summed by a pairwise tree, whatever the number of devices: 1, 2, 4 or 8 identical
+     * devices then train the same weights bit for bit. Off by default (one row block per
+     * device: faster, and reproducible for a fixed device count).
+     */
+    public FitOptions deterministic(boolean deterministic) {
+        this.deterministic = deterministic;
+        return this;
+    }
+
+    public boolean deterministic() {
+        return deterministic;
     }
 }

@@ -9,7 +9,7 @@ import clnet.ops.Loss;
  * this interface and never against a model class, so models depend on the loop and not the
  * other way round (Keras 3 keeps its trainer apart from its models the same way).
  */
-public interface Trainable {
+public interface Trainable extends AutoCloseable {
     String name();
 
     /** The backend the weights live in; valid after {@link #build}. */
@@ -37,6 +37,30 @@ public interface Trainable {
 
     /** Forward, metrics, backward and update for one batch (see {@link Trainer} for the metric slots). */
     void trainOnBatch(Tensor x, Tensor y, Tensor metrics, int slot);
+
+    /**
+     * The first half of {@link #trainOnBatch}: forward in training mode, the loss and metric
+     * sums into {@code metrics[slot]}, and backward, for rows {@code firstRow ..} of a step
+     * whose whole batch has {@code batchRows} rows: the gradients written are this block's
+     * share of the batch mean's, so that the blocks' gradients add up to the batch's.
+     */
+    void computeGradients(Tensor x, Tensor y, Tensor metrics, int slot, long firstRow, int batchRows);
+
+    /**
+     * The second half: the weight penalties (weighted by {@code batchRows}, into
+     * {@code metrics[slot]} and the gradients), then one optimizer step from the gradients.
+     */
+    void applyGradients(int batchRows, Tensor metrics, int slot);
+
+    /** The gradient tensors {@link #computeGradients} writes, in a fixed order. */
+    java.util.List<Tensor> gradients();
+
+    /** A copy in {@code other}, with the same weights and optimizer and layer state; the caller closes it. */
+    Trainable replicate(Backend other);
+
+    /** Frees what the model holds in its backend. */
+    @Override
+    void close();
 
     /** The weights, copied to the host (Keras's get_weights). */
     java.util.List<clnet.tensor.HostTensor> getWeights();

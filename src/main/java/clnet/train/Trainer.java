@@ -3,6 +3,7 @@ package clnet.train;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.data.Datasets;
+import clnet.ops.Augmentation;
 import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Rng;
@@ -40,10 +41,8 @@ public final class Trainer {
         this.model = model;
     }
 
-    /** The block of training batch {@code step} of an epoch (validation has block 0). */
-    static int stepSlot(int step) {
-        return BLOCK * (step + 1);
-    }
+    /** The micro-shards of a step in deterministic mode ({@link FitOptions#deterministic}): up to 8 devices. */
+    public static final int MICRO_SHARDS = 8;
 
     public History fit(HostTensor x, HostTensor y, FitOptions options) {
         requireCompiled();
@@ -70,7 +69,6 @@ public final class Trainer {
             valY = split.yVal();
         }
 
-        Backend backend = model.backend();
         int n = trainX.rows();
         int batch = Math.min(options.batchSize(), n);
         int steps = (n + batch - 1) / batch;
@@ -82,26 +80,24 @@ public final class Trainer {
         PrintStream out = options.out();
         boolean dynamic = options.verbose() == 1 && Progbar.isTerminal(out);
         List<Callback> callbacks = options.callbacks();
-        Run run = new Run(model, out, callbacks, history, options.epochs(), batch, shuffleRng, firstEpoch);
-        callbacks.forEach(c -> c.onTrainBegin(run));
-        if (resume != null) {
-            run.restoreCallbacks(resume.callbacks());
+        int[] image = options.imageShape();
+        if (image != null && (long) image[0] * image[1] * image[2] != trainX.cols()) {
+            throw new IllegalArgumentException("augmentation: images of " + image[0] + " x " + image[1] + " x "
+                    + image[2] + " but samples of " + trainX.cols() + " features");
         }
+        Augmentation augmentation = options.augmentation();
 
-        try (BatchSource train = BatchSource.of(backend, trainX, trainY, options.dataOnDevice());
-             BatchSource val = valX == null ? null : BatchSource.of(backend, valX, valY, options.dataOnDevice());
-             Tensor xb = backend.alloc(batch, trainX.cols());
-             Tensor yb = backend.alloc(batch, trainY.cols());
-             Tensor metrics = backend.alloc(1, stepSlot(steps));
-             Tensor warped = options.augmentation() == null ? null : backend.alloc(batch, trainX.cols());
-             Tensor matrices = options.augmentation() == null ? null
-                     : backend.alloc(batch, clnet.ops.Augmentation.MATRIX)) {
-            float[] host = new float[stepSlot(steps)];
-            int[] image = options.imageShape();
-            if (image != null && (long) image[0] * image[1] * image[2] != trainX.cols()) {
-                throw new IllegalArgumentException("augmentation: images of " + image[0] + " x " + image[1] + " x "
-                        + image[2] + " but samples of " + trainX.cols() + " features");
+        try (Replicas replicas = new Replicas(model, options.devices(), options.deterministic(), trainX, trainY,
+                batch, options.dataOnDevice(), augmentation != null);
+             BatchSource val = valX == null ? null
+                     : BatchSource.of(model.backend(), valX, valY, options.dataOnDevice())) {
+            Run run = new Run(replicas.models(), out, callbacks, history, options.epochs(), batch, shuffleRng,
+                    firstEpoch);
+            callbacks.forEach(c -> c.onTrainBegin(run));
+            if (resume != null) {
+                run.restoreCallbacks(resume.callbacks());
             }
+            float[] host = new float[replicas.metricsSize()];
             for (int epoch = firstEpoch; epoch < options.epochs() && !run.stopping(); epoch++) {
                 if (options.verbose() > 0) {
                     out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, options.epochs());
@@ -109,47 +105,35 @@ public final class Trainer {
                 for (Callback c : callbacks) {
                     c.onEpochBegin(epoch, run);
                 }
-                if (options.shuffle()) {
-                    train.setOrder(shuffleRng.permutation(n));
-                }
-                backend.fill(metrics, 0f);
+                replicas.beginEpoch(options.shuffle() ? shuffleRng.permutation(n) : null);
                 Progbar bar = new Progbar(out, steps, dynamic, options.verbose() == 1);
                 for (int step = 0; step < steps; step++) {
                     int start = step * batch;
                     int rows = Math.min(batch, n - start);
-                    Tensor xv = xb.firstRows(rows);
-                    Tensor yv = yb.firstRows(rows);
-                    train.batch(start, xv, yv);
-                    if (warped != null) {
-                        // a pure function of (seed, epoch, step, row): a resumed run draws what it would have
-                        Tensor mv = matrices.firstRows(rows);
-                        backend.upload(options.augmentation().matrices(rows, image[0], image[1],
-                                seed ^ AUGMENT_STREAM, (long) epoch * steps + step), mv);
-                        Tensor wv = warped.firstRows(rows);
-                        backend.affineWarp(xv, mv, wv, image[0], image[1], image[2],
-                                options.augmentation().constantFill(), options.augmentation().cval());
-                        xv = wv;
-                    }
-                    model.trainOnBatch(xv, yv, metrics, stepSlot(step));
+                    // a pure function of (seed, epoch, step, row): a resumed run draws what it would have
+                    float[] matrices = augmentation == null ? null : augmentation.matrices(rows, image[0], image[1],
+                            seed ^ AUGMENT_STREAM, (long) epoch * steps + step);
+                    replicas.step(step, start, rows, matrices, image, augmentation);
                     for (Callback c : callbacks) {
                         c.onBatchEnd(epoch, step, run);
                     }
                     final int done = step + 1;
                     final int seen = start + rows;
                     bar.update(done, () -> {
-                        backend.download(metrics, host);
-                        return trainingValues(host, done, seen, model.metricName());
+                        replicas.downloadMetrics(host);
+                        return trainingValues(host, replicas, done, seen, model.metricName());
                     });
                 }
                 if (val != null) {
-                    runBatches(val, xb, yb, metrics, EVALUATION);
+                    runBatches(val, replicas.validationX(), replicas.validationY(), replicas.primaryMetrics(),
+                            EVALUATION);
                 }
-                backend.download(metrics, host);
-                Map<String, Double> values = trainingValues(host, steps, n, model.metricName());
+                replicas.downloadMetrics(host);
+                Map<String, Double> values = trainingValues(host, replicas, steps, n, model.metricName());
                 if (val != null) {
                     values.putAll(metricValues(host, EVALUATION, val.size(), "val_", model.metricName()));
                 }
-                run.epochDone(epoch, host, steps, batch, n);
+                run.epochDone(epoch, stepLosses(host, replicas, steps, batch, n));
                 history.add(values);
                 if (options.verbose() > 0) {
                     bar.finish(values);
@@ -159,20 +143,37 @@ public final class Trainer {
                 }
                 run.runEpochEndActions();
             }
-        }
-        for (Callback c : callbacks) {
-            c.onTrainEnd(history, run);
+            for (Callback c : callbacks) {
+                c.onTrainEnd(history, run);
+            }
         }
         return history;
     }
 
-    /** The training loss and accuracy over the first {@code batches} batches' blocks, {@code samples} rows. */
-    private static Map<String, Double> trainingValues(float[] host, int batches, int samples, String metric) {
+    /** The mean loss of each step's batch. */
+    private static float[] stepLosses(float[] host, Replicas replicas, int steps, int batch, int samples) {
+        float[] losses = new float[steps];
+        for (int s = 0; s < steps; s++) {
+            int rows = Math.min(batch, samples - s * batch);
+            double loss = 0;
+            for (int b = 0; b < replicas.blocksPerStep(); b++) {
+                loss += Backend.accumulated(host, replicas.stepSlot(s) + BLOCK * b);
+            }
+            losses[s] = (float) (loss / rows);
+        }
+        return losses;
+    }
+
+    /** The training loss and accuracy over the first {@code batches} steps' blocks, {@code samples} rows. */
+    private static Map<String, Double> trainingValues(float[] host, Replicas replicas, int batches, int samples,
+                                                      String metric) {
         double loss = 0;
         double correct = 0;
-        for (int b = 0; b < batches; b++) {
-            loss += Backend.accumulated(host, stepSlot(b));
-            correct += Backend.accumulated(host, stepSlot(b) + 2);
+        for (int s = 0; s < batches; s++) {
+            for (int b = 0; b < replicas.blocksPerStep(); b++) {
+                loss += Backend.accumulated(host, replicas.stepSlot(s) + BLOCK * b);
+                correct += Backend.accumulated(host, replicas.stepSlot(s) + BLOCK * b + 2);
+            }
         }
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", loss / samples);
@@ -183,6 +184,8 @@ public final class Trainer {
     /** What a callback may do to the run it is called from (public for callbacks tested on their own). */
     public static final class Run {
         private final Trainable model;
+        /** The model and its replicas on other devices, if any: what a callback sets, it sets in all. */
+        private final List<Trainable> replicas;
         private final PrintStream out;
         private final List<Callback> callbacks;
         private final List<String> keys;
@@ -198,12 +201,13 @@ public final class Trainer {
 
         /** A run of {@code model} outside {@code fit}, for callbacks tested on their own. */
         public Run(Trainable model, PrintStream out) {
-            this(model, out, List.of(), new History(), 1, 1, new Rng(0), 0);
+            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0);
         }
 
-        Run(Trainable model, PrintStream out, List<Callback> callbacks, History history, int epochs, int batchSize,
-            Rng shuffleRng, int initialEpoch) {
-            this.model = model;
+        Run(List<Trainable> replicas, PrintStream out, List<Callback> callbacks, History history, int epochs,
+            int batchSize, Rng shuffleRng, int initialEpoch) {
+            this.model = replicas.get(0);
+            this.replicas = replicas;
             this.out = out;
             this.callbacks = callbacks;
             this.keys = keys(callbacks);
@@ -240,7 +244,7 @@ public final class Trainer {
         }
 
         public void setWeights(List<HostTensor> weights) {
-            model.setWeights(weights);
+            replicas.forEach(m -> m.setWeights(weights));
         }
 
         /** The weights and the optimizer's state, to put back with {@link #restore}. */
@@ -249,7 +253,7 @@ public final class Trainer {
         }
 
         public void restore(Snapshot snapshot) {
-            model.restore(snapshot);
+            replicas.forEach(m -> m.restore(snapshot));
         }
 
         public float learningRate() {
@@ -258,7 +262,7 @@ public final class Trainer {
 
         /** Changes the learning rate from the next step on; nothing is rebuilt. */
         public void setLearningRate(float rate) {
-            model.setLearningRate(rate);
+            replicas.forEach(m -> m.setLearningRate(rate));
         }
 
         /** Where the run prints its progress. */
@@ -308,16 +312,12 @@ public final class Trainer {
                 }
             }
             return new TrainingState(epochsDone, epochs, batchSize, shuffleRng.state(), history.copy(), states,
-                    model.backend().name());
+                    String.join(",", replicas.stream().map(m -> m.backend().name()).toList()));
         }
 
-        void epochDone(int epoch, float[] host, int steps, int batch, int samples) {
+        void epochDone(int epoch, float[] stepLosses) {
             epochsDone = epoch + 1;
-            batchLosses = new float[steps];
-            for (int b = 0; b < steps; b++) {
-                int rows = Math.min(batch, samples - b * batch);
-                batchLosses[b] = (float) (Backend.accumulated(host, stepSlot(b)) / rows);
-            }
+            batchLosses = stepLosses;
         }
 
         /**

@@ -127,7 +127,13 @@ public final class BackendVerifier {
                     uniform(1, c), uniform(1, c)}, 0, (be, x) -> be.scaleColumns(x[0], x[1], x[2], x[0]));
             // the same mask bit for bit: a counter-based generator, not a stream
             compare("dropout 0.3", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
-                    (be, x) -> be.dropout(x[0], x[1], 0.3f, 0x5EED_0000_1234L + r, 77L * c));
+                    (be, x) -> be.dropout(x[0], x[1], 0.3f, 0x5EED_0000_1234L + r, 77L * c, 0));
+            // a row block of a larger batch: offsets not a multiple of 4, and past 2^34 (the counter's high word)
+            compare("dropout 0.3 offset", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)},
+                    1, (be, x) -> be.dropout(x[0], x[1], 0.3f, 0x5EED_0000_1234L + r, 77L * c, 3L * c + 1));
+            compare("dropout 0.3 offset 2^34", shape, Tolerance.EXACT,
+                    new HostTensor[] {uniform(r, c), filled(r, c, Float.NaN)}, 1,
+                    (be, x) -> be.dropout(x[0], x[1], 0.3f, 7L, 5L, (1L << 34) + 2));
             int rows = r + 3;
             int[] order = rng.permutation(rows);
             int start = Math.min(2, rows - r);
@@ -314,7 +320,7 @@ public final class BackendVerifier {
         compare("addRowVector special", shape, Tolerance.ELEMENTWISE,
                 new HostTensor[] {special(uniform(r, c)), special(uniform(1, c))}, 0, (be, x) -> be.addRowVector(x[0], x[1]));
         compare("dropout special", shape, Tolerance.EXACT, new HostTensor[] {special(uniform(r, c)), filled(r, c, 0f)}, 1,
-                (be, x) -> be.dropout(x[0], x[1], 0.5f, 42L, 1L << 40));
+                (be, x) -> be.dropout(x[0], x[1], 0.5f, 42L, 1L << 40, 6));
         int[] badOrder = {2, -1, 0, r + 5, 1, 3, 4};
         compare("gatherRows bad index", shape, Tolerance.EXACT, new HostTensor[] {uniform(r, c), filled(r, c, 0f)}, 1,
                 (be, x) -> {

@@ -166,9 +166,9 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
-    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream) {
-        device.dropout(dev(x), dev(y), rate, seed, stream);
-        reference.dropout(cpu(x), cpu(y), rate, seed, stream);
+    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream, long offset) {
+        device.dropout(dev(x), dev(y), rate, seed, stream, offset);
+        reference.dropout(cpu(x), cpu(y), rate, seed, stream, offset);
         check("dropout", Tolerance.EXACT, y, x); // the same mask, bit for bit
     }
 

@@ -2,6 +2,7 @@ package clnet.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,7 +45,7 @@ class DropoutTest {
     void theOpDropsAboutRateAndScalesTheRest() {
         try (CpuBackend b = new CpuBackend(); Tensor x = b.alloc(100, 100); Tensor y = b.alloc(100, 100)) {
             b.fill(x, 2f);
-            b.dropout(x, y, 0.25f, 9, 3);
+            b.dropout(x, y, 0.25f, 9, 3, 0);
             float[] v = b.download(y).data();
             int dropped = 0;
             for (float f : v) {
@@ -53,18 +54,18 @@ class DropoutTest {
             }
             assertTrue(Math.abs(dropped - 2500) < 200, dropped + " of 10000 dropped");
             float[] again = new float[v.length];
-            b.dropout(x, y, 0.25f, 9, 3);
+            b.dropout(x, y, 0.25f, 9, 3, 0);
             b.download(y, again);
             assertArrayEquals(v, again, "the same (seed, stream): the same mask");
-            b.dropout(x, y, 0.25f, 9, 4);
+            b.dropout(x, y, 0.25f, 9, 4, 0);
             assertNotEquals(java.util.Arrays.toString(v), java.util.Arrays.toString(b.download(y).data()));
             b.fill(x, Float.NaN);
-            b.dropout(x, y, 0.25f, 9, 3);
+            b.dropout(x, y, 0.25f, 9, 3, 0);
             float[] nan = b.download(y).data();
             for (int i = 0; i < nan.length; i++) {
                 assertTrue(v[i] == 0f ? nan[i] == 0f : Float.isNaN(nan[i]), "a dropped NaN is 0, a kept one NaN");
             }
-            assertThrows(IllegalArgumentException.class, () -> b.dropout(x, y, 1f, 0, 0));
+            assertThrows(IllegalArgumentException.class, () -> b.dropout(x, y, 1f, 0, 0, 0));
         }
     }
 
@@ -80,12 +81,16 @@ class DropoutTest {
                 assertSame(x, d.forward(x, false));
                 assertEquals(0, d.step());
                 float[] y = b.download(d.forward(x, true)).data();
-                assertEquals(1, d.step());
+                assertEquals(0, d.step(), "the stream advances with the step, not the pass");
                 b.fill(g, 3f);
                 float[] dx = b.download(d.backward(g, true)).data();
                 for (int i = 0; i < y.length; i++) {
                     assertEquals(y[i] == 0f ? 0f : 6f, dx[i], "element " + i); // 3 / (1 - 0.5) where kept
                 }
+                d.stepDone();
+                assertEquals(1, d.step());
+                float[] next = b.download(d.forward(x, true)).data();
+                assertFalse(java.util.Arrays.equals(y, next), "the next step draws another mask");
             }
         }
     }

@@ -154,17 +154,23 @@ public class CpuBackend extends Backend {
     }
 
     @Override
-    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream) {
+    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream, long offset) {
         float[] xs = cpu(x).data();
         float[] ys = cpu(y).data();
         int n = x.size();
-        // element i takes word i % 4 of Philox block i / 4: one generator call per four elements
-        Parallel.forRange((n + 3) / 4, 64, (b0, b1) -> {
+        // element g = offset + i takes word g % 4 of Philox block g / 4: one generator call per four elements
+        long firstBlock = offset / 4;
+        int blocks = (int) ((offset + n + 3) / 4 - firstBlock);
+        Parallel.forRange(blocks, 64, (b0, b1) -> {
             float[] u = new float[4];
-            for (int block = b0; block < b1; block++) {
+            for (int b = b0; b < b1; b++) {
+                long block = firstBlock + b;
                 Philox.uniforms(seed, stream, block, u);
-                for (int j = 0, i = 4 * block; j < 4 && i < n; j++, i++) {
-                    ys[i] = u[j] >= rate ? xs[i] * scale : 0f;
+                for (int j = 0; j < 4; j++) {
+                    long i = 4 * block + j - offset;
+                    if (i >= 0 && i < n) {
+                        ys[(int) i] = u[j] >= rate ? xs[(int) i] * scale : 0f;
+                    }
                 }
             }
         });

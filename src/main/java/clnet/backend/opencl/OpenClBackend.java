@@ -255,10 +255,10 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
-    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream) {
-        elementwise("dropout", (x.size() + 3) / 4, floats(x), floats(y), x.size(), rate, scale, (int) seed,
-                (int) (seed >>> 32),
-                (int) stream, (int) (stream >>> 32));
+    protected void doDropout(Tensor x, Tensor y, float rate, float scale, long seed, long stream, long offset) {
+        long blocks = (offset + x.size() + 3) / 4 - offset / 4;
+        elementwise("dropout", (int) blocks, floats(x), floats(y), x.size(), rate, scale, (int) seed,
+                (int) (seed >>> 32), (int) stream, (int) (stream >>> 32), (int) offset, (int) (offset >>> 32));
     }
 
     // ---------------------------------------------------------------- linear algebra

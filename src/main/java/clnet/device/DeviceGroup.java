@@ -1,0 +1,84 @@
+package clnet.device;
+
+import clnet.backend.Backend;
+import clnet.backend.opencl.ClDevice;
+import clnet.backend.opencl.OpenClException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The devices of a data-parallel run, as {@code --devices} names them: {@code all} (every
+ * OpenCL GPU and accelerator, or every OpenCL device when there is none) or a comma-separated
+ * list of device names ({@link Backends}), each at most once. The first is the primary: the
+ * model lives there, and validation runs there.
+ */
+public final class DeviceGroup implements AutoCloseable {
+    private final List<Backend> backends;
+
+    private DeviceGroup(List<Backend> backends) {
+        this.backends = List.copyOf(backends);
+    }
+
+    /** The device names {@code spec} stands for; throws IllegalArgumentException for a malformed or repeated one. */
+    public static List<String> names(String spec) {
+        String s = spec == null ? "" : spec.trim().toLowerCase(Locale.ROOT);
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("no devices named (all, or a list such as opencl:0:0,opencl:0:1)");
+        }
+        if (s.equals("all")) {
+            List<ClDevice> all = Backends.devices();
+            if (all.isEmpty()) {
+                throw new OpenClException(OpenClException.NO_DRIVER);
+            }
+            List<ClDevice> accelerators = all.stream().filter(d -> !d.isCpu()).toList();
+            return (accelerators.isEmpty() ? all : accelerators).stream().map(ClDevice::id).toList();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (String part : s.split(",", -1)) {
+            String name = part.trim();
+            Backends.checkName(name);
+            if (name.equals("auto")) {
+                throw new IllegalArgumentException("'auto' picks one device; name the devices, or all");
+            }
+            if (!names.add(name)) {
+                throw new IllegalArgumentException("device " + name + " named twice");
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /** Opens every device of {@code spec}; closes those opened if one fails. */
+    public static DeviceGroup open(String spec) {
+        List<Backend> opened = new ArrayList<>();
+        try {
+            for (String name : names(spec)) {
+                opened.add(Backends.open(name));
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(Backend::close);
+            throw e;
+        }
+        return new DeviceGroup(opened);
+    }
+
+    /** The backends, the primary first. */
+    public List<Backend> backends() {
+        return backends;
+    }
+
+    public Backend primary() {
+        return backends.get(0);
+    }
+
+    public int size() {
+        return backends.size();
+    }
+
+    @Override
+    public void close() {
+        backends.forEach(Backend::close);
+    }
+}
