@@ -14,3 +14,7 @@ mvn -B -ntp test
 echo "OpenCL tests again, on device 1 of POCL_DEVICES=\"pthread pthread\""
 POCL_DEVICES="pthread pthread" CLNET_TEST_DEVICE=opencl:0:1 \
     mvn -B -ntp test -Dtest='clnet.backend.opencl.**.*Test' -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true
+echo "Data-parallel tests on two one-core PoCL devices"
+POCL_DEVICES="pthread pthread" POCL_MAX_PTHREAD_COUNT=1 CLNET_MULTI_DEVICE=1 \
+    mvn -B -ntp test -Dtest='clnet.multidevice.**.*Test,clnet.cli.MultiDeviceCliTest' \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true

@@ -9,6 +9,7 @@ import clnet.data.Datasets;
 import clnet.data.Mnist;
 import clnet.data.MnistData;
 import clnet.device.Backends;
+import clnet.device.DeviceGroup;
 import clnet.nn.Dense;
 import clnet.nn.Sequential;
 import clnet.ops.Loss;
@@ -72,6 +73,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "Training samples per epoch (at most MNIST's 60000; default: ${DEFAULT-VALUE}).")
     int samples;
 
+    @Option(names = "--devices", paramLabel = "all|LIST",
+            description = "Time data-parallel training instead: the first of these devices alone against all of"
+                    + " them (train --devices), at the same batch, for each --per-device-batch.")
+    String group;
+
+    @Option(names = "--per-device-batch", split = ",", defaultValue = "64,128,256,512,1024", paramLabel = "N",
+            description = "With --devices: rows per device and step; the batch is N times the device count"
+                    + " (default: ${DEFAULT-VALUE}).")
+    List<Integer> perDeviceBatches;
+
     @Option(names = "--json", description = "Print the results as one JSON array instead of lines.")
     boolean json;
 
@@ -133,6 +144,19 @@ final class BenchCommand implements Callable<Integer> {
         }
         HostTensor[] train = trainingData();
         HostTensor test = train[2];
+        if (group != null) {
+            require(devices == null, "--device and --devices: give one");
+            for (int b : perDeviceBatches) {
+                require(b >= 1, "--per-device-batch must be positive");
+            }
+            try {
+                DeviceGroup.names(group);
+            } catch (IllegalArgumentException e) {
+                require(false, "--devices: " + e.getMessage());
+            }
+            dataParallel(train[0], train[1]);
+            return 0;
+        }
         List<Map<String, Object>> results = new ArrayList<>();
         for (String d : names) {
             try (Backend backend = Backends.open(d)) {
@@ -242,6 +266,80 @@ final class BenchCommand implements Callable<Integer> {
             r.put("samples", x.rows());
             return r;
         }
+    }
+
+    /**
+     * Training throughput of the group's first device alone and of the whole group at the
+     * same batch (so the same training: N x the per-device batch), each the median of the
+     * timed epochs after a warm-up; then the smallest per-device batch at which the group
+     * reaches 0.9 N times one device.
+     */
+    private void dataParallel(HostTensor x, HostTensor y) {
+        PrintStream out = main.out;
+        List<Map<String, Object>> results = new ArrayList<>();
+        try (DeviceGroup devs = DeviceGroup.open(group)) {
+            int n = devs.size();
+            if (!json) {
+                out.println("mnist_mlp data-parallel training, " + x.rows() + " samples, median of " + epochs
+                        + " epochs after a warm-up; one device against " + n + ":");
+                devs.backends().forEach(b -> out.println("device: " + b.description()));
+            }
+            Integer smallest = null;
+            for (int perDevice : perDeviceBatches) {
+                int batch = perDevice * n;
+                double one = x.rows() / fitSeconds(List.of(devs.primary()), batch, x, y);
+                double all = x.rows() / fitSeconds(devs.backends(), batch, x, y);
+                double speedup = all / one;
+                if (smallest == null && speedup >= 0.9 * n) {
+                    smallest = perDevice;
+                }
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("devices", n);
+                r.put("per_device_batch", perDevice);
+                r.put("batch", batch);
+                r.put("one_device_samples_per_s", one);
+                r.put("all_devices_samples_per_s", all);
+                r.put("speedup", speedup);
+                results.add(r);
+                if (!json) {
+                    out.printf(Locale.ROOT, "  per-device batch %5d (batch %5d): 1 device %,9.0f samples/s, %d devices"
+                            + " %,9.0f samples/s: %.2fx (%.2f N)%n", perDevice, batch, one, n, all, speedup,
+                            speedup / n);
+                }
+            }
+            if (json) {
+                out.println(new com.google.gson.GsonBuilder().create().toJson(results));
+            } else {
+                out.println(smallest == null
+                        ? String.format(Locale.ROOT, "no per-device batch of %s reached 0.9 N (%.2fx)",
+                        perDeviceBatches, 0.9 * n)
+                        : String.format(Locale.ROOT, "smallest per-device batch reaching 0.9 N (%.2fx): %d", 0.9 * n,
+                        smallest));
+            }
+        }
+    }
+
+    /** The median seconds of one fit epoch of mnist_mlp on {@code backends} (the first holds the model). */
+    private double fitSeconds(List<Backend> backends, int batch, HostTensor x, HostTensor y) {
+        double[] seconds = new double[epochs];
+        try (Sequential model = new Sequential(backends.get(0))) {
+            model.add(new Dense(512, "relu").inputShape(784));
+            model.add(new Dense(512, "relu"));
+            model.add(new Dense(10, "softmax"));
+            model.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+            FitOptions one = new FitOptions().epochs(1).batchSize(batch).verbose(0);
+            if (backends.size() > 1) {
+                one.devices(backends);
+            }
+            model.fit(x, y, one); // warm-up: kernels, JIT, caches
+            for (int e = 0; e < epochs; e++) {
+                long t0 = System.nanoTime();
+                model.fit(x, y, one);
+                backends.forEach(Backend::finish);
+                seconds[e] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        return median(seconds);
     }
 
     private static double median(double[] v) {
