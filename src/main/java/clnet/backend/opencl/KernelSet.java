@@ -119,7 +119,10 @@ final class KernelSet {
     void add(String file, String options) {
         remove(file);
         String source = enumDefines() + "#line 1\n" + kernelSource(file);
-        cl_program program = load(file, source, options);
+        // each device of a platform its own build: PoCL 3.1 shares compiled kernels between
+        // identical devices in a cache whose counts race when two threads run them at once
+        String own = (options == null ? "" : options) + " -DCLNET_DEVICE_INDEX=" + device.deviceIndex();
+        cl_program program = load(file, source, own.trim());
         programs.put(file, program);
         int[] count = new int[1];
         clCreateKernelsInProgram(program, 0, null, count);
