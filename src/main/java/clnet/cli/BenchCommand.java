@@ -124,6 +124,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String d : names) {
             DeviceOption.check(spec.commandLine(), d);
         }
+        require(group == null || !gemmOnly, "--gemm times one device: not with --devices");
         if (gemmOnly) {
             for (String d : names) {
                 gemm(d);
@@ -287,6 +288,13 @@ final class BenchCommand implements Callable<Integer> {
             Integer smallest = null;
             for (int perDevice : perDeviceBatches) {
                 int batch = perDevice * n;
+                if (batch > x.rows()) {
+                    if (!json) {
+                        out.printf(Locale.ROOT, "  per-device batch %5d: skipped, %d devices need %d samples, --samples"
+                                + " gives %d%n", perDevice, n, batch, x.rows());
+                    }
+                    continue;
+                }
                 double one = x.rows() / fitSeconds(List.of(devs.primary()), batch, x, y);
                 double all = x.rows() / fitSeconds(devs.backends(), batch, x, y);
                 double speedup = all / one;

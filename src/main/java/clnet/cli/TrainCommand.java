@@ -118,7 +118,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--devices", paramLabel = "all|LIST",
             description = "Train data-parallel on several devices: all (every OpenCL GPU, or every OpenCL device"
-                    + " where there is none) or a list such as opencl:0:0,opencl:0:1. Each step's batch is split"
+                    + " and accelerator, or every OpenCL device where all are CPUs) or a list such as"
+                    + " opencl:0:0,opencl:0:1. Each step's batch is split"
                     + " into row blocks, one per device; the model is saved from the first.")
     String devices;
 
@@ -334,10 +335,24 @@ final class TrainCommand implements Callable<Integer> {
         HostTensor xTest = in.xTest();
         HostTensor yTest = in.yTest();
         Backend opened;
+        if (resumed != null) {
+            require(resumed.model().inputFeatures() == xTrain.cols() && resumed.model().outputFeatures() == classes,
+                    "--resume: " + resume + " takes " + resumed.model().inputFeatures() + " inputs and gives "
+                            + resumed.model().outputFeatures() + " outputs; this data has " + xTrain.cols() + " and "
+                            + classes);
+        }
         // --devices, or a checkpoint written on several devices and no --device: a device group
-        String groupSpec = devices != null ? devices
-                : resumed != null && !given("--device") && state.device() != null && state.device().contains(",")
-                ? state.device() : null;
+        String fromCheckpoint = resumed != null && !given("--device") && !validate && state.device() != null
+                && state.device().contains(",") ? state.device() : null;
+        if (fromCheckpoint != null) {
+            try {
+                clnet.device.DeviceGroup.names(fromCheckpoint);
+            } catch (IllegalArgumentException e) {
+                fromCheckpoint = null; // not a list of distinct devices (CPU backends in a program): its first device
+            }
+        }
+        String groupSpec = devices != null ? devices : fromCheckpoint;
+        boolean microShards = deterministic || (state != null && state.deterministic());
         clnet.device.DeviceGroup group = null;
         if (groupSpec != null) {
             require(!given("--device"), "--device and --devices: give one");
@@ -348,11 +363,11 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 require(false, "--devices: " + e.getMessage());
             }
-            require(!deterministic || clnet.train.Trainer.MICRO_SHARDS % count == 0, "--deterministic cuts each"
+            require(!microShards || clnet.train.Trainer.MICRO_SHARDS % count == 0, "--deterministic cuts each"
                     + " batch into " + clnet.train.Trainer.MICRO_SHARDS + " micro-shards: it runs on 1, 2, 4 or 8"
                     + " devices, not " + count);
             group = clnet.device.DeviceGroup.open(groupSpec);
-            out.println("devices: " + group.size() + (deterministic ? ", deterministic" : ""));
+            out.println("devices: " + group.size() + (microShards ? ", deterministic" : ""));
             for (Backend b : group.backends()) {
                 out.println("device: " + b.description());
             }
@@ -360,13 +375,9 @@ final class TrainCommand implements Callable<Integer> {
         if (group != null) {
             opened = group.primary();
         } else if (resumed != null) {
-            require(resumed.model().inputFeatures() == xTrain.cols() && resumed.model().outputFeatures() == classes,
-                    "--resume: " + resume + " takes " + resumed.model().inputFeatures() + " inputs and gives "
-                            + resumed.model().outputFeatures() + " outputs; this data has " + xTrain.cols() + " and "
-                            + classes);
             // the checkpoint's device unless another is named: bit for bit needs the same backend
             opened = given("--device") || state.device() == null ? device.open(out)
-                    : DeviceOption.open(state.device(), out);
+                    : DeviceOption.open(state.device().split(",")[0], out);
         } else {
             int[] widths = new int[layers.size() + 2];
             widths[0] = xTrain.cols();

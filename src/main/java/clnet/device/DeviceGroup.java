@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * The devices of a data-parallel run, as {@code --devices} names them: {@code all} (every
- * OpenCL GPU and accelerator, or every OpenCL device when there is none) or a comma-separated
+ * OpenCL device that is not a CPU, or every OpenCL device when all are CPUs) or a comma-separated
  * list of device names ({@link Backends}), each at most once. The first is the primary: the
  * model lives there, and validation runs there.
  */
@@ -54,8 +54,13 @@ public final class DeviceGroup implements AutoCloseable {
     public static DeviceGroup open(String spec) {
         List<Backend> opened = new ArrayList<>();
         try {
+            Set<String> devices = new LinkedHashSet<>();
             for (String name : names(spec)) {
-                opened.add(Backends.open(name));
+                Backend b = Backends.open(name);
+                opened.add(b);
+                if (!devices.add(b.name())) { // opencl and opencl:0:0 can be one device
+                    throw new IllegalArgumentException("'" + name + "' is " + b.name() + ", named already");
+                }
             }
         } catch (RuntimeException e) {
             opened.forEach(Backend::close);

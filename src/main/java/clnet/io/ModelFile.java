@@ -206,6 +206,9 @@ public final class ModelFile {
         json.put("history", history);
         json.put("callbacks", callbacks);
         json.put("device", state.device());
+        if (state.deterministic()) {
+            json.put("deterministic", true); // absent otherwise: files of one-device runs stay as they were
+        }
         return json;
     }
 
@@ -575,7 +578,16 @@ public final class ModelFile {
                 callbacks.put(key, entries);
             }
             String device = t.has("device") ? string(t, "device", "training_state") : null;
-            return new TrainingState(epoch, epochs, batchSize, shuffle, History.of(values), callbacks, device);
+            boolean deterministic = false;
+            if (t.has("deterministic")) {
+                JsonElement d = t.get("deterministic");
+                if (!d.isJsonPrimitive() || !d.getAsJsonPrimitive().isBoolean()) {
+                    throw new IllegalArgumentException("training_state 'deterministic' is " + d + ", not true or false");
+                }
+                deterministic = d.getAsBoolean();
+            }
+            return new TrainingState(epoch, epochs, batchSize, shuffle, History.of(values), callbacks, device,
+                    deterministic);
         }
 
         /** A 64-bit integer, written as a string (JSON numbers are doubles to many readers). */

@@ -139,6 +139,7 @@ public final class Dropout extends Layer {
     @Override
     void stepDone() {
         step++;
+        firstRow = 0;
     }
 
     /** The mask stream's key and the next step: saved with the model, so that a resumed run draws the masks it would have. */

@@ -335,7 +335,7 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     @Override
     public Tensor predictOnBatch(Tensor x) {
-        return forward(x, false);
+        return forwardLayers(x, false);
     }
 
     /**
@@ -343,6 +343,17 @@ public final class Sequential implements Trainable, AutoCloseable {
      * flag); the result is valid until the next call.
      */
     public Tensor forward(Tensor x, boolean training) {
+        Tensor out = forwardLayers(x, training);
+        if (training) {
+            for (Layer l : layers) {
+                l.stepDone(); // a pass of its own: the next one draws new masks, as a Keras call does
+            }
+        }
+        return out;
+    }
+
+    /** The forward pass of a training step, whose row blocks share the step's random streams. */
+    private Tensor forwardLayers(Tensor x, boolean training) {
         requireBuilt();
         Tensor a = x;
         for (Layer l : layers) {
@@ -413,7 +424,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         for (Layer l : layers) {
             l.batchRowOffset(firstRow);
         }
-        addMetrics(forward(x, true), y, metrics, slot);
+        addMetrics(forwardLayers(x, true), y, metrics, slot);
         backward(y, batchRows);
     }
 

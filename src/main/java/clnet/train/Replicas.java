@@ -256,28 +256,36 @@ final class Replicas implements AutoCloseable {
             int device = d;
             others.add(threads.submit(() -> work.run(device)));
         }
-        RuntimeException failure = null;
+        Throwable failure = null;
         try {
             work.run(0);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             failure = e;
         }
+        // every device's work ends before this returns, failed or not: nothing may run on freed buffers
+        boolean interrupted = false;
         for (java.util.concurrent.Future<?> f : others) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while the devices computed a step");
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure = failure != null ? failure : e.getCause();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
         }
-        if (failure != null) {
-            throw failure;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        } else if (failure instanceof Error err) {
+            throw err;
+        } else if (failure != null) {
+            throw new IllegalStateException(failure);
         }
     }
 
@@ -383,7 +391,7 @@ final class Replicas implements AutoCloseable {
     @Override
     public void close() {
         if (threads != null) {
-            threads.shutdownNow();
+            threads.shutdown(); // idle between steps: a step waits for all its device work
         }
         for (Replica r : devices) {
             for (AutoCloseable c : new AutoCloseable[] {r.train, r.xb, r.yb, r.metrics, r.warped, r.matrices}) {

@@ -87,12 +87,14 @@ public final class Trainer {
         }
         Augmentation augmentation = options.augmentation();
 
-        try (Replicas replicas = new Replicas(model, options.devices(), options.deterministic(), trainX, trainY,
+        // a resumed deterministic run stays deterministic: the micro-shards are part of its arithmetic
+        boolean deterministic = options.deterministic() || (resume != null && resume.deterministic());
+        try (Replicas replicas = new Replicas(model, options.devices(), deterministic, trainX, trainY,
                 batch, options.dataOnDevice(), augmentation != null);
              BatchSource val = valX == null ? null
                      : BatchSource.of(model.backend(), valX, valY, options.dataOnDevice())) {
             Run run = new Run(replicas.models(), out, callbacks, history, options.epochs(), batch, shuffleRng,
-                    firstEpoch);
+                    firstEpoch, deterministic);
             callbacks.forEach(c -> c.onTrainBegin(run));
             if (resume != null) {
                 run.restoreCallbacks(resume.callbacks());
@@ -186,6 +188,7 @@ public final class Trainer {
         private final Trainable model;
         /** The model and its replicas on other devices, if any: what a callback sets, it sets in all. */
         private final List<Trainable> replicas;
+        private final boolean deterministic;
         private final PrintStream out;
         private final List<Callback> callbacks;
         private final List<String> keys;
@@ -201,11 +204,12 @@ public final class Trainer {
 
         /** A run of {@code model} outside {@code fit}, for callbacks tested on their own. */
         public Run(Trainable model, PrintStream out) {
-            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0);
+            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0, false);
         }
 
         Run(List<Trainable> replicas, PrintStream out, List<Callback> callbacks, History history, int epochs,
-            int batchSize, Rng shuffleRng, int initialEpoch) {
+            int batchSize, Rng shuffleRng, int initialEpoch, boolean deterministic) {
+            this.deterministic = deterministic;
             this.model = replicas.get(0);
             this.replicas = replicas;
             this.out = out;
@@ -312,7 +316,7 @@ public final class Trainer {
                 }
             }
             return new TrainingState(epochsDone, epochs, batchSize, shuffleRng.state(), history.copy(), states,
-                    String.join(",", replicas.stream().map(m -> m.backend().name()).toList()));
+                    String.join(",", replicas.stream().map(m -> m.backend().name()).toList()), deterministic);
         }
 
         void epochDone(int epoch, float[] stepLosses) {

@@ -14,9 +14,12 @@ import java.util.Map;
  * @param history     the metrics of the epochs completed
  * @param callbacks   each callback's {@link Callback#state()}, under its key (its class's
  *                    simple name, {@code _1}, {@code _2}, ... appended for repeats)
- * @param device      the backend it trained on ({@code cpu}, {@code opencl:0:0}): a resumed run
- *                    matches an uninterrupted one bit for bit on the same backend
+ * @param device      the backend it trained on ({@code cpu}, {@code opencl:0:0}), or the backends
+ *                    joined by commas ({@code opencl:0:0,opencl:0:1}) for a data-parallel run: a
+ *                    resumed run matches an uninterrupted one bit for bit on the same backends
+ * @param deterministic whether it cut batches into micro-shards ({@link FitOptions#deterministic}):
+ *                    a resumed run does too
  */
 public record TrainingState(int epoch, int epochs, int batchSize, long shuffleState, History history,
-                            Map<String, Map<String, Object>> callbacks, String device) {
+                            Map<String, Map<String, Object>> callbacks, String device, boolean deterministic) {
 }
