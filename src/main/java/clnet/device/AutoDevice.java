@@ -231,12 +231,28 @@ public final class AutoDevice {
         }
     }
 
+    /**
+     * The CPU as /proc/cpuinfo describes its first core: the model name, and the family,
+     * model, stepping and cache size, because a virtual machine may call every generation
+     * "Intel(R) Xeon(R) Processor" (a verdict measured on one must not follow a home
+     * directory to another).
+     */
     private static String cpuModel() {
         try {
+            StringBuilder id = new StringBuilder();
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
+                if (line.isBlank() && id.length() > 0) {
+                    break; // the first core's block
                 }
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? "" : line.substring(0, colon).trim();
+                if (List.of("model name", "cpu family", "model", "stepping", "cache size").contains(field)) {
+                    id.append(id.length() == 0 ? "" : ", ").append(field).append(' ')
+                            .append(line.substring(colon + 1).trim());
+                }
+            }
+            if (id.length() > 0) {
+                return id.toString();
             }
         } catch (IOException | RuntimeException e) {
             // not Linux: the architecture will do
