@@ -284,6 +284,12 @@ final class BenchCommand implements Callable<Integer> {
                 out.println("mnist_mlp data-parallel training, " + x.rows() + " samples, median of " + epochs
                         + " epochs after a warm-up; one device against " + n + ":");
                 devs.backends().forEach(b -> out.println("device: " + b.description()));
+                if (devs.backends().stream().allMatch(b -> b.description().contains(" pthread-")
+                        && b.description().contains("Portable Computing Language"))) {
+                    out.println("note: PoCL's pthread devices share one pool of POCL_MAX_PTHREAD_COUNT worker threads,"
+                            + " so they never compute at once; POCL_DEVICES=\"basic basic\" gives two one-core devices"
+                            + " that do");
+                }
             }
             Integer smallest = null;
             for (int perDevice : perDeviceBatches) {

@@ -45,25 +45,25 @@ final class CsvOptions {
         Tabular.Task t = task == null ? null : Usage.parse(cl, "--task", () -> Tabular.Task.parse(task));
         CsvTable table = CsvTable.read(file);
         if (saved != null) {
-            return fromSaved(table, saved);
+            return fromSaved(null, table, saved, true);
         }
         return Tabular.from(table, target, inputs, t, null);
     }
 
-    /** The samples of {@code table} as a saved model reads them: its inputs, target, task and classes. */
-    static Tabular fromSaved(CsvTable table, Map<String, Object> saved) throws IOException {
-        return fromSaved(table, saved, true);
-    }
-
-    /** As {@link #fromSaved(CsvTable, Map)}; without {@code targetRequired}, rows may lack the target column. */
+    /**
+     * The samples of {@code table} as the saved model {@code model} (null: the one being
+     * resumed) reads them: its inputs, target, task and classes; without
+     * {@code targetRequired}, rows may lack the target column.
+     */
     @SuppressWarnings("unchecked")
-    static Tabular fromSaved(CsvTable table, Map<String, Object> saved, boolean targetRequired) throws IOException {
+    static Tabular fromSaved(Path model, CsvTable table, Map<String, Object> saved, boolean targetRequired)
+            throws IOException {
         try {
             return Tabular.from(table, (String) saved.get("target"), (List<String>) saved.get("inputs"),
                     Tabular.Task.parse((String) saved.get("task")), ((List<String>) saved.get("classes")).isEmpty()
                             ? null : (List<String>) saved.get("classes"), targetRequired);
         } catch (ClassCastException | NullPointerException e) {
-            throw new IOException("the model's data_config is malformed: " + saved);
+            throw new IOException((model == null ? "the model" : model) + ": its data_config is malformed: " + saved);
         }
     }
 }

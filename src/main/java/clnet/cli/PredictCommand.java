@@ -111,7 +111,7 @@ final class PredictCommand implements Callable<Integer> {
         TextFolder folder = isFile(data) ? null : TextFolder.read(data, classes);
         java.util.List<String> texts = folder != null ? folder.texts() : java.util.List.of(TextFolder.readText(data));
         int n = Math.min(limit, texts.size());
-        HostTensor p = m.predict(TextOptions.matrix(saved, texts.subList(0, n)), 128);
+        HostTensor p = m.predict(TextOptions.matrix(model, saved, texts.subList(0, n)), 128);
         NonFinite.requireFinite(p, model.toString(), data.toString());
         printClasses(out, "text", folder != null ? fileNames(folder.files()).subList(0, n)
                 : java.util.List.of(data.toString()), p, classes, folder != null ? folder.labels() : null);
@@ -121,7 +121,7 @@ final class PredictCommand implements Callable<Integer> {
     /** Rows of a CSV file with the columns the model was trained on: the class and its probability, or the value. */
     private Integer predictCsv(PrintStream out, Sequential m) throws Exception {
         // new rows need no target column: it is compared only where it is there
-        Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model), false);
+        Tabular rows = CsvOptions.fromSaved(model, CsvTable.read(data), TrainingData.requireCsvModel(m, model), false);
         int n = Math.min(limit, rows.rows());
         HostTensor p = m.predict(rows.x().rowRange(0, n), 128);
         NonFinite.requireFinite(p, model.toString(), data.toString());

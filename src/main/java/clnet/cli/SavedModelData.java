@@ -33,12 +33,12 @@ record SavedModelData(HostTensor x, HostTensor y, int[] labels, List<String> cla
         if (TextFolder.looksLike(data)) {
             Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
             TextFolder f = TextFolder.read(data, TextOptions.classes(saved));
-            return new SavedModelData(TextOptions.matrix(saved, f.texts()),
+            return new SavedModelData(TextOptions.matrix(model, saved, f.texts()),
                     TextOptions.targets(f, TextOptions.classes(saved).size()), f.labels(), TextOptions.classes(saved),
                     data.toString());
         }
         if (CsvOptions.isCsv(data)) {
-            Tabular rows = CsvOptions.fromSaved(CsvTable.read(data), TrainingData.requireCsvModel(m, model));
+            Tabular rows = CsvOptions.fromSaved(model, CsvTable.read(data), TrainingData.requireCsvModel(m, model), true);
             return new SavedModelData(rows.x(), rows.targets(), rows.labels(), rows.classes(), data.toString());
         }
         Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);

@@ -36,12 +36,12 @@ final class TextOptions {
 
     /** The texts as a saved model reads them. */
     @SuppressWarnings("unchecked")
-    static HostTensor matrix(Map<String, Object> saved, List<String> texts) {
+    static HostTensor matrix(java.nio.file.Path model, Map<String, Object> saved, List<String> texts) {
         try {
             Tokenizer t = Tokenizer.fromConfig((Map<String, Object>) saved.get("tokenizer"));
             return t.textsToMatrix(texts, Tokenizer.Mode.parse((String) saved.get("mode")));
         } catch (ClassCastException | NullPointerException e) {
-            throw new IllegalArgumentException("the model's data_config is not a text model's: " + e.getMessage());
+            throw new IllegalArgumentException((model == null ? "the model" : model) + ": its data_config is not a text model's: " + e.getMessage());
         }
     }
 

@@ -312,9 +312,9 @@ final class TrainCommand implements Callable<Integer> {
             textConfig = resumed != null ? resumed.model().dataConfig() : textOptions.fit(textSplit[0],
                     spec.commandLine());
             int outputs = textSplit[0].classes().size() == 2 ? 1 : textSplit[0].classes().size();
-            in = new TrainingData(csvName(), TextOptions.matrix(textConfig, textSplit[0].texts()),
+            in = new TrainingData(csvName(), TextOptions.matrix(resume, textConfig, textSplit[0].texts()),
                     TextOptions.targets(textSplit[0], textSplit[0].classes().size()),
-                    TextOptions.matrix(textConfig, textSplit[1].texts()),
+                    TextOptions.matrix(resume, textConfig, textSplit[1].texts()),
                     TextOptions.targets(textSplit[1], textSplit[1].classes().size()), textSplit[1].labels(), outputs,
                     null, null, null);
         } else if (imageSplit != null) {
@@ -390,8 +390,15 @@ final class TrainCommand implements Callable<Integer> {
         out.println(xTrain.rows() + " train samples");
         out.println(xTest.rows() + " test samples");
 
+        Backend checked;
+        try {
+            checked = validate ? new ValidatingBackend(opened) : opened;
+        } catch (RuntimeException e) {
+            opened.close(); // the run never starts: nothing else will close the device
+            throw e;
+        }
         try (clnet.device.DeviceGroup closesGroup = group;
-             Backend backend = validate ? new ValidatingBackend(opened) : opened;
+             Backend backend = checked;
              Sequential model = resumed != null ? ModelFile.load(resume, backend) : new Sequential(backend)) {
             if (validate) {
                 out.println("validate: every op is checked against the CPU reference");

@@ -208,6 +208,11 @@ public final class CsvTable {
         }
     }
 
+    /** The file line (from 1) that row {@code row} (from 0) was read from. */
+    public int line(int row) {
+        return lines[row];
+    }
+
     public Path file() {
         return file;
     }

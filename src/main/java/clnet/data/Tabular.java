@@ -126,7 +126,7 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
                 k = index.get(numeric ? canonical(text[r]) : text[r]);
             }
             if (k == null) {
-                throw new CsvFormatException(table.file(), "row " + (r + 1) + ": target '" + text[r]
+                throw new CsvFormatException(table.file(), "line " + table.line(r) + ": target '" + text[r]
                         + "' is none of the classes " + names);
             }
             labels[r] = k;
