@@ -295,6 +295,8 @@ final class BenchCommand implements Callable<Integer> {
             for (int perDevice : perDeviceBatches) {
                 int batch = perDevice * n;
                 if (batch > x.rows()) {
+                    results.add(new LinkedHashMap<>(Map.of("devices", n, "per_device_batch", perDevice,
+                            "skipped", "batch " + batch + " > samples " + x.rows())));
                     if (!json) {
                         out.printf(Locale.ROOT, "  per-device batch %5d: skipped, %d devices need %d samples, --samples"
                                 + " gives %d%n", perDevice, n, batch, x.rows());

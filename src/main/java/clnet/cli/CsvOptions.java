@@ -39,13 +39,13 @@ final class CsvOptions {
         return !Files.isDirectory(data) && (Files.exists(data) || data.toString().toLowerCase().endsWith(".csv"));
     }
 
-    /** The samples of {@code file}, as these options (or a saved model's data config) say. */
-    Tabular load(Path file, CommandLine cl, Map<String, Object> saved) throws IOException {
+    /** The samples of {@code file}, as these options (or the data config of {@code model}, resumed) say. */
+    Tabular load(Path file, CommandLine cl, Path model, Map<String, Object> saved) throws IOException {
         Usage.require(cl, testFraction > 0 && testFraction < 1, "--test-fraction must be in (0, 1)");
         Tabular.Task t = task == null ? null : Usage.parse(cl, "--task", () -> Tabular.Task.parse(task));
         CsvTable table = CsvTable.read(file);
         if (saved != null) {
-            return fromSaved(null, table, saved, true);
+            return fromSaved(model, table, saved, true);
         }
         return Tabular.from(table, target, inputs, t, null);
     }

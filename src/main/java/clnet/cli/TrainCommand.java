@@ -219,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingState state = resumed != null ? resumed.state() : null;
         // a CSV file is read first: its target decides the task, and the task the loss and the last layer
         boolean csv = !playground.given() && CsvOptions.isCsv(data);
-        Tabular table = csv ? csvOptions.load(data, spec.commandLine(),
+        Tabular table = csv ? csvOptions.load(data, spec.commandLine(), resume,
                 resumed != null ? resumed.model().dataConfig() : null) : null;
         boolean imageData = !playground.given() && !csv && ImageFolder.looksLike(data);
         require(csvOptions.testFraction > 0 && csvOptions.testFraction < 1, "--test-fraction must be in (0, 1)");
@@ -363,10 +363,15 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 require(false, "--devices: " + e.getMessage());
             }
-            require(!microShards || clnet.train.Trainer.MICRO_SHARDS % count == 0, "--deterministic cuts each"
+            require(!microShards || clnet.train.Trainer.MICRO_SHARDS % count == 0, (deterministic ? "--deterministic"
+                    : "the checkpoint's deterministic mode") + " cuts each"
                     + " batch into " + clnet.train.Trainer.MICRO_SHARDS + " micro-shards: it runs on 1, 2, 4 or 8"
                     + " devices, not " + count);
-            group = clnet.device.DeviceGroup.open(groupSpec);
+            try {
+                group = clnet.device.DeviceGroup.open(groupSpec);
+            } catch (IllegalArgumentException e) { // a device that is not there, or one device named twice
+                require(false, "--devices: " + e.getMessage());
+            }
             out.println("devices: " + group.size() + (microShards ? ", deterministic" : ""));
             for (Backend b : group.backends()) {
                 out.println("device: " + b.description());

@@ -582,7 +582,7 @@ public final class ModelFile {
             if (t.has("deterministic")) {
                 JsonElement d = t.get("deterministic");
                 if (!d.isJsonPrimitive() || !d.getAsJsonPrimitive().isBoolean()) {
-                    throw new IllegalArgumentException("training_state 'deterministic' is " + d + ", not true or false");
+                    throw fail("training_state 'deterministic' is " + d + ", not true or false");
                 }
                 deterministic = d.getAsBoolean();
             }

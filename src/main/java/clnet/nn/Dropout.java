@@ -31,6 +31,8 @@ public final class Dropout extends Layer {
     /** The stream of the last training forward pass, for its backward pass; -1 after an inference pass. */
     private long lastStream = -1;
     private int lastRows;
+    /** The element offset of the last training forward pass, for its backward pass. */
+    private long lastOffset;
     /** Where the next training pass's rows start in the step's whole batch (a device's row block). */
     private long firstRow;
 
@@ -110,7 +112,8 @@ public final class Dropout extends Layer {
         // every row block of a step (every device's, every micro-shard's) draws from the step's stream
         lastStream = step;
         lastRows = x.rows();
-        backend.dropout(x, y, rate, key, lastStream, firstRow * features);
+        lastOffset = firstRow * features;
+        backend.dropout(x, y, rate, key, lastStream, lastOffset);
         return y;
     }
 
@@ -123,7 +126,7 @@ public final class Dropout extends Layer {
             return dOutput; // the last pass dropped nothing
         }
         Tensor dx = buffers.gradient(lastRows);
-        backend.dropout(dOutput, dx, rate, key, lastStream, firstRow * features); // the same mask and scale
+        backend.dropout(dOutput, dx, rate, key, lastStream, lastOffset); // the same mask and scale
         return dx;
     }
 

@@ -279,6 +279,7 @@ final class Replicas implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+            failure = failure != null ? failure : new IllegalStateException("interrupted while the devices computed a step");
         }
         if (failure instanceof RuntimeException re) {
             throw re;

@@ -95,6 +95,29 @@ class DropoutTest {
         }
     }
 
+    /** A row block draws the whole batch's mask for its rows, and its backward pass the same mask. */
+    @Test
+    void aRowBlockDrawsTheWholeBatchsMaskForItsRows() {
+        try (CpuBackend b = new CpuBackend(); Sequential m = new Sequential(b)) {
+            m.add(new Dense(7, "linear").inputShape(4));
+            m.add(new Dropout(0.5));
+            m.compile(new RMSprop(), Loss.MEAN_SQUARED_ERROR);
+            Dropout d = (Dropout) m.layers().get(1);
+            try (Tensor whole = b.alloc(10, 7); Tensor block = b.alloc(4, 7); Tensor g = b.alloc(4, 7)) {
+                b.fill(whole, 1f);
+                b.fill(block, 1f);
+                float[] all = b.download(d.forward(whole, true)).data();
+                d.batchRowOffset(3); // rows 3..6 of the same step's batch
+                float[] rows = b.download(d.forward(block, true)).data();
+                assertArrayEquals(java.util.Arrays.copyOfRange(all, 3 * 7, 7 * 7), rows);
+                d.batchRowOffset(0); // a later change does not alter the pass already made
+                b.fill(g, 1f);
+                float[] dx = b.download(d.backward(g, true)).data();
+                assertArrayEquals(rows, dx, "the backward pass redraws the forward pass's mask");
+            }
+        }
+    }
+
     static java.util.stream.Stream<String> devices() {
         return TestBackends.deviceNames();
     }
