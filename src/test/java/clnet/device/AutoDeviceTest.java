@@ -55,6 +55,18 @@ class AutoDeviceTest {
     }
 
     @Test
+    void aTieWithin5PercentGoesToTheCpuBackend() {
+        assertEquals("cpu", AutoDevice.pick(new java.util.LinkedHashMap<>(Map.of("cpu", 4.00, "opencl:0:0", 3.89))));
+        Map<String, Double> clear = new java.util.LinkedHashMap<>();
+        clear.put("cpu", 5.0);
+        clear.put("opencl:0:0", 3.9);
+        clear.put("opencl:0:1", 4.2);
+        assertEquals("opencl:0:0", AutoDevice.pick(clear));
+        assertEquals("opencl:0:0", AutoDevice.pick(Map.of("cpu", Double.POSITIVE_INFINITY, "opencl:0:0", 9.0)));
+        assertEquals("cpu", AutoDevice.pick(Map.of("cpu", 3.0, "opencl:0:0", 3.5)));
+    }
+
+    @Test
     void aDeviceThatFailsIsNeverChosen() {
         Map<String, Double> ms = AutoDevice.measure(java.util.List.of("cpu", "opencl:99:99"), new int[] {8, 4, 2}, 4);
         assertTrue(Double.isFinite(ms.get("cpu")), ms.toString());
