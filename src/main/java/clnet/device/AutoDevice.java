@@ -6,7 +6,9 @@ import clnet.backend.DType;
 import clnet.backend.Tensor;
 import clnet.backend.cpu.CpuBackend;
 import clnet.backend.opencl.ClDevice;
+import clnet.ops.Accuracy;
 import clnet.ops.Activation;
+import clnet.ops.Loss;
 import clnet.tensor.Rng;
 import clnet.tensor.Shape;
 import java.io.IOException;
@@ -63,7 +65,9 @@ public final class AutoDevice {
         if (candidates.size() == 1) {
             return new Choice("cpu", "no OpenCL device");
         }
-        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch).hashCode());
+        // "step=2": the measured step gathers batches and sums metrics, as fit's does (verdicts of the older step are redone)
+        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch + " step=2")
+                .hashCode());
         Path file = CacheDirectory.path().resolve("auto-device.properties");
         Properties cache = load(file);
         String cached = cache.getProperty(key);
@@ -156,7 +160,8 @@ public final class AutoDevice {
 
     /**
      * The training step of a dense network (relu hidden layers, softmax output,
-     * cross-entropy, RMSprop) as the ops {@code Dense}, the loss and the optimizer issue.
+     * cross-entropy, RMSprop) as {@code fit} issues it: the batch gathered from a resident
+     * dataset, the ops of {@code Dense}, the loss and metric sums, and the optimizer's.
      */
     static final class Workload implements AutoCloseable {
         private final Backend b;
@@ -167,8 +172,17 @@ public final class AutoDevice {
             this.b = b;
             int layers = widths.length - 1;
             Rng rng = new Rng(1);
-            Tensor x = random(rng, batch, widths[0]);
-            Tensor y = random(rng, batch, widths[layers]);
+            // four batches of data, gathered in a shuffled order as fit's resident dataset does
+            int rows = 4 * batch;
+            Tensor data = random(rng, rows, widths[0]);
+            Tensor targets = random(rng, rows, widths[layers]);
+            Tensor order = keep(b.alloc(Shape.of(rows, 1), DType.INT32));
+            b.upload(rng.permutation(rows), order);
+            Tensor x = keep(b.alloc(batch, widths[0]));
+            Tensor y = keep(b.alloc(batch, widths[layers]));
+            Tensor metrics = keep(b.alloc(1, 4));
+            Accuracy accuracy = Loss.CATEGORICAL_CROSSENTROPY.accuracy(widths[layers]);
+            int[] next = {0};
             Tensor[] w = new Tensor[layers];
             Tensor[] bias = new Tensor[layers];
             Tensor[] z = new Tensor[layers];
@@ -192,11 +206,16 @@ public final class AutoDevice {
                 vb[l] = keep(b.alloc(1, widths[l + 1]));
             }
             step = () -> {
+                int start = next[0]++ % 4 * batch;
+                b.gatherRows(data, order, start, x);
+                b.gatherRows(targets, order, start, y);
                 for (int l = 0; l < layers; l++) {
                     b.gemm(false, false, 1f, l == 0 ? x : a[l - 1], w[l], 0f, z[l]);
-                    b.addRowVector(z[l], bias[l]);
-                    b.activationForward(l == layers - 1 ? Activation.SOFTMAX : Activation.RELU, z[l], a[l]);
+                    b.biasActivationForward(l == layers - 1 ? Activation.SOFTMAX : Activation.RELU, z[l], bias[l],
+                            a[l]);
                 }
+                b.lossSum(Loss.CATEGORICAL_CROSSENTROPY, a[layers - 1], y, metrics, 0);
+                b.countCorrect(accuracy, a[layers - 1], y, metrics, 2);
                 b.softmaxCrossEntropyGradient(a[layers - 1], y, false, 1f / batch, dz[layers - 1]);
                 for (int l = layers - 1; l >= 0; l--) {
                     b.gemm(true, false, 1f, l == 0 ? x : a[l - 1], dz[l], 0f, dw[l]);
