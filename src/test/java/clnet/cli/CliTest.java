@@ -465,4 +465,25 @@ class CliTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--early-stopping must be MONITOR:PATIENCE"), bad.err());
     }
+
+    /** bench end to end on small data: one JSON result per device and batch; data-parallel lines and the threshold line. */
+    @Test
+    void benchTimesTrainingAndInferenceAndDataParallelRuns() {
+        Run json = run("bench", "--device", "cpu:reference", "--data", SUBSET, "--samples", "256", "--epochs", "2",
+                "--batch-size", "64", "--json");
+        assertEquals(0, json.code(), json.err());
+        assertTrue(json.out().matches("(?s)\\[\\{\"batch\":64,\"train_samples_per_s\":[0-9.E]+,\"ms_per_step\":.*"
+                + "\"launches_per_step\":[0-9.]+,.*\"device\":\"cpu:reference\".*\\}\\]\n"), json.out());
+        Run group = run("bench", "--devices", "cpu:reference,cpu", "--data", SUBSET, "--samples", "256", "--epochs",
+                "1", "--per-device-batch", "32,512");
+        assertEquals(0, group.code(), group.err());
+        assertTrue(group.out().matches("(?s).*per-device batch    32 \\(batch    64\\): 1 device +[0-9,]+ samples/s, 2"
+                + " devices +[0-9,]+ samples/s: [0-9.]+x \\([0-9.]+ N\\)\n.*"), group.out());
+        assertTrue(group.out().contains("per-device batch   512: skipped, 2 devices need 1024 samples, --samples"
+                + " gives 256"), group.out());
+        assertTrue(group.out().matches("(?s).*(smallest per-device batch reaching 0.9 N \\(1.80x\\): 32|no per-device"
+                + " batch of \\[32, 512\\] reached 0.9 N \\(1.80x\\))\n"), group.out());
+        Run both = run("bench", "--devices", "cpu:reference,cpu", "--gemm");
+        assertEquals(2, both.code(), both.err());
+    }
 }
