@@ -82,10 +82,22 @@ public abstract class Backend implements AutoCloseable {
      * may complete later, but {@code src} may be reused as soon as this returns.
      */
     public final synchronized void upload(float[] src, Tensor dst) {
+        upload(src, 0, dst);
+    }
+
+    /**
+     * Copies {@code src[offset ..]} (as many values as {@code dst} holds) into {@code dst}:
+     * consecutive rows of a host array go to the device without a copy on the host.
+     */
+    public final synchronized void upload(float[] src, int offset, Tensor dst) {
         open("upload");
         operand("upload", "dst", dst, DType.FLOAT32);
-        length("upload", src.length, dst);
-        doUpload(src, dst);
+        if (offset < 0 || offset > src.length) {
+            throw new IllegalArgumentException("upload: offset " + offset + " outside an array of " + src.length
+                    + " values");
+        }
+        length("upload", src.length - offset, dst);
+        doUpload(src, offset, dst);
     }
 
     /** Copies {@code src} into an INT32 tensor. */
@@ -555,7 +567,7 @@ public abstract class Backend implements AutoCloseable {
     /** A zero-filled tensor of this backend; nothing is checked beyond the backend being open. */
     protected abstract Tensor doAlloc(Shape shape, DType dtype);
 
-    protected abstract void doUpload(float[] src, Tensor dst);
+    protected abstract void doUpload(float[] src, int offset, Tensor dst);
 
     protected abstract void doUpload(int[] src, Tensor dst);
 

@@ -5,8 +5,10 @@ import clnet.backend.Tensor;
 import clnet.tensor.HostTensor;
 
 /**
- * A dataset too large for device memory: it stays on the host, and each batch is
- * assembled there in the current order and uploaded. The backend's uploads are
+ * A dataset kept on the host, a batch uploaded at a time: one too large for device
+ * memory, or one read once in order (evaluate, predict), whose batches are consecutive
+ * rows uploaded straight from the host arrays. In a shuffled order, each batch is
+ * assembled on the host and uploaded. The backend's uploads are
  * asynchronous and double-buffered, so the host assembles batch i + 1 while the device
  * still works on batch i.
  */
@@ -15,6 +17,8 @@ final class StreamedDataset implements BatchSource {
     private final HostTensor x;
     private final HostTensor y;
     private int[] order;
+    /** Until an order is set, batches are consecutive rows, uploaded straight from the host arrays. */
+    private boolean inOrder = true;
     private float[] xStage = new float[0];
     private float[] yStage = new float[0];
 
@@ -36,10 +40,18 @@ final class StreamedDataset implements BatchSource {
     @Override
     public void setOrder(int[] permutation) {
         order = permutation.clone();
+        inOrder = false;
     }
 
     @Override
     public void batch(int start, Tensor xb, Tensor yb) {
+        if (inOrder) { // evaluate and predict: one copy per row, none on the host
+            backend.upload(x.data(), start * x.cols(), xb);
+            if (yb != null) {
+                backend.upload(y.data(), start * y.cols(), yb);
+            }
+            return;
+        }
         xStage = gather(x, start, xb.rows(), xStage);
         backend.upload(xStage, xb);
         if (yb != null) {

@@ -365,7 +365,8 @@ public final class Trainer {
         checkTargets("y", y);
         Backend backend = model.backend();
         int batch = Math.min(batchSize, x.rows());
-        try (BatchSource data = BatchSource.of(backend, x, y, null);
+        // one pass in order: batches go straight from the host arrays, nothing is copied whole
+        try (BatchSource data = BatchSource.of(backend, x, y, false);
              Tensor xb = backend.alloc(batch, x.cols());
              Tensor yb = backend.alloc(batch, y.cols());
              Tensor metrics = backend.alloc(1, BLOCK)) {
@@ -406,7 +407,8 @@ public final class Trainer {
         int outputs = model.outputFeatures();
         float[] result = new float[x.rows() * outputs];
         float[] chunk = new float[batch * outputs];
-        try (BatchSource data = BatchSource.of(backend, x, null, null);
+        // one pass in order: batches go straight from the host arrays, nothing is copied whole
+        try (BatchSource data = BatchSource.of(backend, x, null, false);
              Tensor xb = backend.alloc(batch, x.cols())) {
             for (int start = 0; start < x.rows(); start += batch) {
                 int rows = Math.min(batch, x.rows() - start);

@@ -101,9 +101,9 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
-    protected void doUpload(float[] src, Tensor dst) {
-        device.upload(src, dev(dst));
-        reference.upload(src, cpu(dst));
+    protected void doUpload(float[] src, int offset, Tensor dst) {
+        device.upload(src, offset, dev(dst));
+        reference.upload(src, offset, cpu(dst));
     }
 
     @Override

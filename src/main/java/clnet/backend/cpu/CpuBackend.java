@@ -89,9 +89,9 @@ public class CpuBackend extends Backend {
     }
 
     @Override
-    protected void doUpload(float[] src, Tensor dst) {
+    protected void doUpload(float[] src, int offset, Tensor dst) {
         CpuTensor d = cpu(dst);
-        System.arraycopy(src, 0, d.data(), 0, d.size());
+        System.arraycopy(src, offset, d.data(), 0, d.size());
     }
 
     @Override

@@ -209,9 +209,10 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
-    protected void doUpload(float[] src, Tensor dst) {
+    protected void doUpload(float[] src, int offset, Tensor dst) {
         ClTensor d = cl(dst);
-        buffers.write(d, Pointer.to(src), staged -> staged.asFloatBuffer().put(src, 0, d.size()));
+        buffers.write(d, Pointer.to(src).withByteOffset(4L * offset),
+                staged -> staged.asFloatBuffer().put(src, offset, d.size()));
     }
 
     @Override

@@ -97,6 +97,30 @@ class OpenClBackendTest {
         }
     }
 
+    /** Rows from the middle of a host array, staged (small) and direct (at least 8 MiB), and offsets refused. */
+    @Test
+    void uploadsFromAnOffsetCopyThoseValues() {
+        for (clnet.backend.Backend b : new clnet.backend.Backend[] {OpenClTestDevice.open(),
+                new clnet.backend.cpu.CpuBackend()}) {
+            try (b) {
+                for (int size : new int[] {7, 3 << 20}) {
+                    float[] src = new float[size + 11];
+                    for (int i = 0; i < src.length; i++) {
+                        src[i] = i;
+                    }
+                    try (Tensor t = b.alloc(size, 1)) {
+                        b.upload(src, 11, t);
+                        float[] got = b.download(t).data();
+                        assertEquals(11f, got[0], b.name());
+                        assertEquals(size + 10f, got[size - 1], b.name());
+                        assertThrows(IllegalArgumentException.class, () -> b.upload(src, 12, t));
+                        assertThrows(IllegalArgumentException.class, () -> b.upload(src, -1, t));
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Creating, training and closing models over and over leaves no buffer behind, and the
      * process's native memory levels off instead of growing with every round.
