@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
@@ -85,6 +86,36 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
         return known;
     }
 
+    /** The files of a class-folder tree, each with the index of its class folder. */
+    record ClassFiles(List<Path> files, int[] labels) {
+    }
+
+    /**
+     * The files {@code keep} accepts in each class folder {@code names} of {@code dir} (hidden
+     * ones never), sorted, labelled by the folder's index; a folder without any is refused
+     * with {@code emptyProblem}.
+     */
+    static ClassFiles classFiles(Path dir, List<String> names, Predicate<Path> keep, String emptyProblem)
+            throws IOException {
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) {
+            Path cd = dir.resolve(names.get(c));
+            List<Path> inClass;
+            try (Stream<Path> s = Files.list(cd)) {
+                inClass = s.filter(p -> !hidden(p) && keep.test(p)).sorted().toList();
+            }
+            if (inClass.isEmpty()) {
+                throw new IOException(cd + ": " + emptyProblem);
+            }
+            for (Path f : inClass) {
+                files.add(f);
+                labels.add(c);
+            }
+        }
+        return new ClassFiles(files, labels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
     static boolean isImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
@@ -93,30 +124,15 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
     public static ImageFolder read(Path dir, int height, int width, boolean rgb, List<String> classes)
             throws IOException {
         List<String> names = classFolders(dir, classes, "images");
-        List<Path> files = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        for (int c = 0; c < names.size(); c++) {
-            Path cd = dir.resolve(names.get(c));
-            List<Path> inClass;
-            try (Stream<Path> s = Files.list(cd)) {
-                inClass = s.filter(p -> !hidden(p) && isImage(p)).sorted().toList();
-            }
-            if (inClass.isEmpty()) {
-                throw new IOException(cd + ": no PNG or JPEG images");
-            }
-            for (Path f : inClass) {
-                files.add(f);
-                labels.add(c);
-            }
-        }
+        ClassFiles listed = classFiles(dir, names, ImageFolder::isImage, "no PNG or JPEG images");
+        List<Path> files = listed.files();
         int features = height * width * (rgb ? 3 : 1);
         HostTensor x = HostTensor.zeros(files.size(), features);
         for (int i = 0; i < files.size(); i++) {
             float[] row = pixels(files.get(i), height, width, rgb, false);
             System.arraycopy(row, 0, x.data(), i * features, features);
         }
-        return new ImageFolder(dir, List.copyOf(names), x, labels.stream().mapToInt(Integer::intValue).toArray(),
-                files, height, width, rgb);
+        return new ImageFolder(dir, List.copyOf(names), x, listed.labels(), files, height, width, rgb);
     }
 
     /**

@@ -47,26 +47,12 @@ public record TextFolder(Path dir, List<String> classes, List<String> texts, int
             throw new IOException(dir + ": not a directory of class folders");
         }
         List<String> names = ImageFolder.classFolders(dir, classes, "texts");
+        ImageFolder.ClassFiles listed = ImageFolder.classFiles(dir, names, p -> true, "an empty class folder");
         List<String> texts = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        for (int c = 0; c < names.size(); c++) {
-            Path cd = dir.resolve(names.get(c));
-            List<Path> inClass;
-            try (Stream<Path> s = Files.list(cd)) {
-                inClass = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-            }
-            if (inClass.isEmpty()) {
-                throw new IOException(cd + ": an empty class folder");
-            }
-            for (Path f : inClass) {
-                texts.add(readText(f));
-                files.add(f);
-                labels.add(c);
-            }
+        for (Path f : listed.files()) {
+            texts.add(readText(f));
         }
-        return new TextFolder(dir, List.copyOf(names), texts, labels.stream().mapToInt(Integer::intValue).toArray(),
-                files);
+        return new TextFolder(dir, List.copyOf(names), texts, listed.labels(), listed.files());
     }
 
     /** One text file, checked as every file clnet reads. */
