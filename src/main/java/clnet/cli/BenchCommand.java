@@ -140,26 +140,28 @@ final class BenchCommand implements Callable<Integer> {
         for (int b : batchSizes) {
             require(b >= 1, "--batch-size must be positive");
         }
-        PrintStream out = main.out;
-        if (!json && samples > 0) {
-            out.println("mnist_mlp (784-512-512-10, relu, softmax, RMSprop): fit " + epochs + " timed epochs after one"
-                    + " warm-up, predict 5 timed passes; medians");
-        }
-        HostTensor[] train = trainingData();
-        HostTensor test = train[2];
         if (group != null) {
             require(devices == null, "--device and --devices: give one");
             for (int b : perDeviceBatches) {
                 require(b >= 1, "--per-device-batch must be positive");
             }
+            List<String> groupNames = List.of();
             try {
-                DeviceGroup.names(group);
+                groupNames = DeviceGroup.names(group);
             } catch (IllegalArgumentException e) {
                 require(false, "--devices: " + e.getMessage());
             }
-            dataParallel(train[0], train[1]);
+            HostTensor[] train = trainingData();
+            dataParallel(groupNames, train[0], train[1]);
             return 0;
         }
+        PrintStream out = main.out;
+        if (!json) {
+            out.println("mnist_mlp (784-512-512-10, relu, softmax, RMSprop): fit " + epochs + " timed epochs after one"
+                    + " warm-up, predict 5 timed passes; medians");
+        }
+        HostTensor[] train = trainingData();
+        HostTensor test = train[2];
         List<Map<String, Object>> results = new ArrayList<>();
         for (String d : names) {
             try (Backend backend = Backends.open(d)) {
@@ -234,11 +236,7 @@ final class BenchCommand implements Callable<Integer> {
     private Map<String, Object> endToEnd(Backend backend, int batch, HostTensor x, HostTensor y, HostTensor test) {
         double[] trainSeconds;
         long launchesPerEpoch;
-        try (Sequential model = new Sequential(backend)) {
-            model.add(new Dense(512, "relu").inputShape(784));
-            model.add(new Dense(512, "relu"));
-            model.add(new Dense(10, "softmax"));
-            model.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+        try (Sequential model = mnistMlp(backend)) {
             EpochTimer timer = new EpochTimer(backend, epochs);
             model.fit(x, y, new FitOptions().epochs(1 + epochs).batchSize(batch).verbose(0).callbacks(timer));
             trainSeconds = timer.seconds;
@@ -271,10 +269,10 @@ final class BenchCommand implements Callable<Integer> {
      * timed epochs after a warm-up; then the smallest per-device batch at which the group
      * reaches 0.9 N times one device.
      */
-    private void dataParallel(HostTensor x, HostTensor y) {
+    private void dataParallel(List<String> groupNames, HostTensor x, HostTensor y) {
         PrintStream out = main.out;
         List<Map<String, Object>> results = new ArrayList<>();
-        try (DeviceGroup devs = DeviceGroup.open(group)) {
+        try (DeviceGroup devs = DeviceGroup.open(groupNames)) {
             int n = devs.size();
             if (!json) {
                 out.println("mnist_mlp data-parallel training, " + x.rows() + " samples, median of " + epochs
@@ -331,13 +329,19 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Keras's mnist_mlp without dropout (784-512-512-10, relu, softmax, RMSprop), compiled in {@code backend}. */
+    private static Sequential mnistMlp(Backend backend) {
+        Sequential model = new Sequential(backend);
+        model.add(new Dense(512, "relu").inputShape(784));
+        model.add(new Dense(512, "relu"));
+        model.add(new Dense(10, "softmax"));
+        model.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+        return model;
+    }
+
     /** The median seconds of one fit epoch of mnist_mlp on {@code backends} (the first holds the model). */
     private double fitSeconds(List<Backend> backends, int batch, HostTensor x, HostTensor y) {
-        try (Sequential model = new Sequential(backends.get(0))) {
-            model.add(new Dense(512, "relu").inputShape(784));
-            model.add(new Dense(512, "relu"));
-            model.add(new Dense(10, "softmax"));
-            model.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+        try (Sequential model = mnistMlp(backends.get(0))) {
             EpochTimer timer = new EpochTimer(backends.get(0), epochs);
             FitOptions fit = new FitOptions().epochs(1 + epochs).batchSize(batch).verbose(0).callbacks(timer);
             if (backends.size() > 1) {

@@ -342,33 +342,33 @@ final class TrainCommand implements Callable<Integer> {
                             + classes);
         }
         // --devices, or a checkpoint written on several devices and no --device: a device group
-        String fromCheckpoint = resumed != null && !given("--device") && !validate && state.device() != null
-                && state.device().contains(",") ? state.device() : null;
-        if (fromCheckpoint != null) {
-            try {
-                clnet.device.DeviceGroup.names(fromCheckpoint);
-            } catch (IllegalArgumentException e) {
-                fromCheckpoint = null; // not a list of distinct devices (CPU backends in a program): its first device
-            }
-        }
-        String groupSpec = devices != null ? devices : fromCheckpoint;
-        boolean microShards = deterministic || (state != null && state.deterministic());
-        clnet.device.DeviceGroup group = null;
-        if (groupSpec != null) {
+        List<String> groupNames = null;
+        if (devices != null) {
             require(!given("--device"), "--device and --devices: give one");
             require(!validate, "--validate checks one device: it cannot be combined with --devices");
-            int count = 0;
             try {
-                count = clnet.device.DeviceGroup.names(groupSpec).size();
+                groupNames = clnet.device.DeviceGroup.names(devices);
             } catch (IllegalArgumentException e) {
                 require(false, "--devices: " + e.getMessage());
             }
+        } else if (resumed != null && !given("--device") && !validate && state.device() != null
+                && state.device().contains(",")) {
+            try {
+                groupNames = clnet.device.DeviceGroup.names(state.device());
+            } catch (IllegalArgumentException e) {
+                // not a list of distinct devices (CPU backends in a program): its first device
+            }
+        }
+        boolean microShards = deterministic || (state != null && state.deterministic());
+        clnet.device.DeviceGroup group = null;
+        if (groupNames != null) {
+            int count = groupNames.size();
             require(!microShards || clnet.train.Trainer.MICRO_SHARDS % count == 0, (deterministic ? "--deterministic"
                     : "the checkpoint's deterministic mode") + " cuts each"
                     + " batch into " + clnet.train.Trainer.MICRO_SHARDS + " micro-shards: it runs on 1, 2, 4 or 8"
                     + " devices, not " + count);
             try {
-                group = clnet.device.DeviceGroup.open(groupSpec);
+                group = clnet.device.DeviceGroup.open(groupNames);
             } catch (IllegalArgumentException e) { // a device that is not there, or one device named twice
                 require(false, "--devices: " + e.getMessage());
             }

@@ -52,10 +52,15 @@ public final class DeviceGroup implements AutoCloseable {
 
     /** Opens every device of {@code spec}; closes those opened if one fails. */
     public static DeviceGroup open(String spec) {
+        return open(names(spec));
+    }
+
+    /** Opens the devices {@link #names} gave; closes those opened if one fails. */
+    public static DeviceGroup open(List<String> names) {
         List<Backend> opened = new ArrayList<>();
         try {
             Set<String> devices = new LinkedHashSet<>();
-            for (String name : names(spec)) {
+            for (String name : names) {
                 Backend b = Backends.open(name);
                 opened.add(b);
                 if (!devices.add(b.name())) { // opencl and opencl:0:0 can be one device

@@ -159,9 +159,16 @@ final class Replicas implements AutoCloseable {
         return devices.stream().map(r -> r.model).toList();
     }
 
-    /** Metrics blocks (of {@value Trainer#BLOCK} floats) per step: one per leaf and one for the weight penalty. */
-    int blocksPerStep() {
-        return leaves + 1;
+    /**
+     * Step {@code step}'s sum over its metrics blocks (one per leaf and one for the weight
+     * penalty) of the accumulator at {@code offset} in each: 0 the loss, 2 the correct count.
+     */
+    double stepSum(float[] host, int step, int offset) {
+        double sum = 0;
+        for (int b = 0; b <= leaves; b++) {
+            sum += Backend.accumulated(host, stepSlot(step) + Trainer.BLOCK * b + offset);
+        }
+        return sum;
     }
 
     /** The first float of step {@code step}'s blocks (validation has block 0). */
@@ -199,37 +206,40 @@ final class Replicas implements AutoCloseable {
      * sums waits for a device.
      */
     void step(int step, int start, int rows, float[] matrices, int[] image, Augmentation augmentation) {
-        int slot = stepSlot(step);
+        int penaltySlot = stepSlot(step) + Trainer.BLOCK * leaves;
         int n = devices.size();
-        if (n == 1) {
-            Replica r = devices.get(0);
-            subtreeIntoGradients(r, 0, step, start, rows, matrices, image, augmentation);
-            r.model.applyGradients(rows, r.metrics, slot + Trainer.BLOCK * leaves);
-            return;
-        }
-        // each device from its own thread: a driver may run a queue's work in the thread that waits for it
+        // each device from its own thread (a driver may run a queue's work in the thread that waits for
+        // it); one device runs in this thread and exchanges nothing
         onEveryDevice(d -> {
             Replica r = devices.get(d);
             subtreeIntoGradients(r, d, step, start, rows, matrices, image, augmentation);
             List<Tensor> grads = r.model.gradients();
-            for (int p = 0; p < grads.size(); p++) {
+            for (int p = 0; n > 1 && p < grads.size(); p++) {
                 r.backend.download(grads.get(p), roots[d][p]);
             }
         });
         onEveryDevice(d -> {
             Replica r = devices.get(d);
-            for (int j = 0; j < n; j++) {
-                for (int p = 0; j != d && p < roots[j].length; p++) {
-                    r.backend.upload(roots[j][p], r.peers[j][p]);
-                }
+            if (n > 1) {
+                sumOverDevices(r, d);
             }
-            Tensor[] own = r.model.gradients().toArray(new Tensor[0]);
-            Tensor[] sum = combine(r, d, own, 0, n);
-            if (sum != own) {
-                copy(r.backend, sum, r.model.gradients());
-            }
-            r.model.applyGradients(rows, r.metrics, slot + Trainer.BLOCK * leaves);
+            r.model.applyGradients(rows, r.metrics, penaltySlot);
         });
+    }
+
+    /** The other devices' subtree sums to device {@code d}, then the tree over all of them into its gradients. */
+    private void sumOverDevices(Replica r, int d) {
+        int n = devices.size();
+        for (int j = 0; j < n; j++) {
+            for (int p = 0; j != d && p < roots[j].length; p++) {
+                r.backend.upload(roots[j][p], r.peers[j][p]);
+            }
+        }
+        Tensor[] own = r.model.gradients().toArray(new Tensor[0]);
+        Tensor[] sum = combine(r, d, own, 0, n);
+        if (sum != own) {
+            copy(r.backend, sum, r.model.gradients());
+        }
     }
 
     /** Device {@code d}'s block of leaves, summed by the pairwise tree, into its model's gradients. */

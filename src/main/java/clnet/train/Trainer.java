@@ -157,11 +157,7 @@ public final class Trainer {
         float[] losses = new float[steps];
         for (int s = 0; s < steps; s++) {
             int rows = Math.min(batch, samples - s * batch);
-            double loss = 0;
-            for (int b = 0; b < replicas.blocksPerStep(); b++) {
-                loss += Backend.accumulated(host, replicas.stepSlot(s) + BLOCK * b);
-            }
-            losses[s] = (float) (loss / rows);
+            losses[s] = (float) (replicas.stepSum(host, s, 0) / rows);
         }
         return losses;
     }
@@ -172,10 +168,8 @@ public final class Trainer {
         double loss = 0;
         double correct = 0;
         for (int s = 0; s < batches; s++) {
-            for (int b = 0; b < replicas.blocksPerStep(); b++) {
-                loss += Backend.accumulated(host, replicas.stepSlot(s) + BLOCK * b);
-                correct += Backend.accumulated(host, replicas.stepSlot(s) + BLOCK * b + 2);
-            }
+            loss += replicas.stepSum(host, s, 0);
+            correct += replicas.stepSum(host, s, 2);
         }
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", loss / samples);
