@@ -5,6 +5,7 @@ import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -78,6 +79,41 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * The alignment, in elements, of each part of a {@link TensorGroup} in this backend: 1
+     * here; an OpenCL device's base address alignment (a sub-buffer starts only there).
+     */
+    public int groupAlignment() {
+        return 1;
+    }
+
+    /** Zero-filled tensors of {@code shapes} in one buffer, at this backend's alignment; see {@link TensorGroup}. */
+    public final TensorGroup allocGroup(List<Shape> shapes) {
+        return allocGroup(shapes, groupAlignment());
+    }
+
+    /**
+     * Zero-filled tensors of {@code shapes} in one buffer, each part at a multiple of
+     * {@code alignment} elements, which must be a multiple of {@link #groupAlignment()} (a
+     * mirror of another backend asks for that backend's layout).
+     */
+    public final synchronized TensorGroup allocGroup(List<Shape> shapes, int alignment) {
+        open("allocGroup");
+        if (shapes == null) {
+            throw new IllegalArgumentException("allocGroup: no shapes given");
+        }
+        if (alignment < 1 || alignment % groupAlignment() != 0) {
+            throw new IllegalArgumentException("allocGroup: alignment " + alignment + " is not a multiple of "
+                    + name() + "'s " + groupAlignment() + " elements");
+        }
+        TensorGroup.Layout layout = TensorGroup.Layout.of(shapes, alignment);
+        if (4L * layout.size() > maxAllocationBytes()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "allocGroup: %d parts need %d bytes; %s "
+                    + "allows %d per tensor", shapes.size(), 4L * layout.size(), name(), maxAllocationBytes()));
+        }
+        return doAllocGroup(layout);
+    }
+
+    /**
      * Copies {@code src} (as many values as {@code dst} holds) into {@code dst}. The copy
      * may complete later, but {@code src} may be reused as soon as this returns.
      */
@@ -91,7 +127,7 @@ public abstract class Backend implements AutoCloseable {
      */
     public final synchronized void upload(float[] src, int offset, Tensor dst) {
         open("upload");
-        operand("upload", "dst", dst, DType.FLOAT32);
+        elementOperand("upload", "dst", dst);
         if (offset < 0 || offset > src.length) {
             throw new IllegalArgumentException("upload: offset " + offset + " outside an array of " + src.length
                     + " values");
@@ -111,7 +147,7 @@ public abstract class Backend implements AutoCloseable {
     /** Waits for the ops queued so far, then copies {@code src} into {@code dst}. */
     public final synchronized void download(Tensor src, float[] dst) {
         open("download");
-        operand("download", "src", src, DType.FLOAT32);
+        elementOperand("download", "src", src);
         length("download", dst.length, src);
         doDownload(src, dst);
     }
@@ -145,7 +181,7 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void fill(Tensor t, float value) {
         open("fill");
         opsRun++;
-        operand("fill", "t", t, DType.FLOAT32);
+        elementOperand("fill", "t", t);
         doFill(t, value);
     }
 
@@ -153,9 +189,10 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void copy(Tensor src, Tensor dst) {
         open("copy");
         opsRun++;
-        operand("copy", "src", src, DType.FLOAT32);
-        operand("copy", "dst", dst, DType.FLOAT32);
+        elementOperand("copy", "src", src);
+        elementOperand("copy", "dst", dst);
         sameSize("copy", src, dst);
+        sameLayout("copy", src, dst);
         doCopy(src, dst);
     }
 
@@ -163,9 +200,10 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void axpy(float alpha, Tensor x, Tensor y) {
         open("axpy");
         opsRun++;
-        operand("axpy", "x", x, DType.FLOAT32);
-        operand("axpy", "y", y, DType.FLOAT32);
+        elementOperand("axpy", "x", x);
+        elementOperand("axpy", "y", y);
         sameSize("axpy", x, y);
+        sameLayout("axpy", x, y);
         doAxpy(alpha, x, y);
     }
 
@@ -492,12 +530,14 @@ public abstract class Backend implements AutoCloseable {
     public final synchronized void sgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
         open("sgdStep");
         opsRun++;
-        operand("sgdStep", "w", w, DType.FLOAT32);
-        operand("sgdStep", "g", g, DType.FLOAT32);
+        elementOperand("sgdStep", "w", w);
+        elementOperand("sgdStep", "g", g);
         sameSize("sgdStep", w, g);
+        sameLayout("sgdStep", w, g);
         if (v != null) {
-            operand("sgdStep", "v", v, DType.FLOAT32);
+            elementOperand("sgdStep", "v", v);
             sameSize("sgdStep", w, v);
+            sameLayout("sgdStep", w, v);
         }
         doSgdStep(w, g, v, lr, momentum, nesterov);
     }
@@ -510,14 +550,17 @@ public abstract class Backend implements AutoCloseable {
                                                float momentum, float eps) {
         open("rmspropStep");
         opsRun++;
-        operand("rmspropStep", "w", w, DType.FLOAT32);
-        operand("rmspropStep", "g", g, DType.FLOAT32);
-        operand("rmspropStep", "v", v, DType.FLOAT32);
+        elementOperand("rmspropStep", "w", w);
+        elementOperand("rmspropStep", "g", g);
+        elementOperand("rmspropStep", "v", v);
         sameSize("rmspropStep", w, g);
         sameSize("rmspropStep", w, v);
+        sameLayout("rmspropStep", w, g);
+        sameLayout("rmspropStep", w, v);
         if (mom != null) {
-            operand("rmspropStep", "mom", mom, DType.FLOAT32);
+            elementOperand("rmspropStep", "mom", mom);
             sameSize("rmspropStep", w, mom);
+            sameLayout("rmspropStep", w, mom);
         }
         doRmspropStep(w, g, v, mom, lr, rho, momentum, eps);
     }
@@ -531,13 +574,16 @@ public abstract class Backend implements AutoCloseable {
                                             float beta2, float eps) {
         open("adamStep");
         opsRun++;
-        operand("adamStep", "w", w, DType.FLOAT32);
-        operand("adamStep", "g", g, DType.FLOAT32);
-        operand("adamStep", "m", m, DType.FLOAT32);
-        operand("adamStep", "v", v, DType.FLOAT32);
+        elementOperand("adamStep", "w", w);
+        elementOperand("adamStep", "g", g);
+        elementOperand("adamStep", "m", m);
+        elementOperand("adamStep", "v", v);
         sameSize("adamStep", w, g);
         sameSize("adamStep", w, m);
         sameSize("adamStep", w, v);
+        sameLayout("adamStep", w, g);
+        sameLayout("adamStep", w, m);
+        sameLayout("adamStep", w, v);
         doAdamStep(w, g, m, v, alpha, beta1, beta2, eps);
     }
 
@@ -566,6 +612,12 @@ public abstract class Backend implements AutoCloseable {
 
     /** A zero-filled tensor of this backend; nothing is checked beyond the backend being open. */
     protected abstract Tensor doAlloc(Shape shape, DType dtype);
+
+    /**
+     * A zero-filled group of {@code layout}, checked (parts, sizes, alignment): its whole
+     * owns the storage and each part is a view of the whole.
+     */
+    protected abstract TensorGroup doAllocGroup(TensorGroup.Layout layout);
 
     protected abstract void doUpload(float[] src, int offset, Tensor dst);
 
@@ -654,6 +706,27 @@ public abstract class Backend implements AutoCloseable {
         }
         if (t.dtype() != dtype) {
             throw new IllegalArgumentException(op + ": " + role + " must be " + dtype + ", got " + t);
+        }
+        if (t.groupLayout() != null) {
+            throw new IllegalArgumentException(op + ": " + role + " is a tensor group's whole, which only fill, copy,"
+                    + " axpy, upload, download and the optimizer steps take; pass one of its parts");
+        }
+    }
+
+    /** A float32 operand of an element-wise op, which may be a group's whole (see {@link #sameLayout}). */
+    private void elementOperand(String op, String role, Tensor t) {
+        if (t != null && t.groupLayout() != null && t.owner() == this && !t.isClosed()) {
+            return; // a whole: float32 by construction
+        }
+        operand(op, role, t, DType.FLOAT32);
+    }
+
+    /** Both tensors are wholes of one layout, or neither is a whole: element i is the same element in both. */
+    private static void sameLayout(String op, Tensor a, Tensor b) {
+        if (!java.util.Objects.equals(a.groupLayout(), b.groupLayout())) {
+            throw new IllegalArgumentException(op + ": " + (a.groupLayout() == null || b.groupLayout() == null
+                    ? "a tensor group's whole goes only with wholes of the same layout"
+                    : "the two tensor groups are laid out differently"));
         }
     }
 

@@ -9,7 +9,8 @@ import clnet.tensor.Shape;
  *
  * <p>Every tensor is a row-major matrix of {@link #rows()} by {@link #cols()} (see
  * {@link Shape}). {@link #firstRows(int)} gives a view of the leading rows, which is how
- * the last, shorter batch of an epoch reuses the buffers of a full one. A view is closed
+ * the last, shorter batch of an epoch reuses the buffers of a full one; the parts of a
+ * {@link TensorGroup} are views of its whole. A view is closed
  * when the tensor it views is closed, and every tensor is closed when its backend is: the
  * backend's ops refuse closed tensors, the same way in every backend.
  */
@@ -19,6 +20,8 @@ public abstract class Tensor implements AutoCloseable {
     private final DType dtype;
     /** The tensor this one views, or null for a tensor that owns its storage. */
     private final Tensor parent;
+    /** For the whole of a {@link TensorGroup}, where its parts lie; null for every other tensor. */
+    private final TensorGroup.Layout groupLayout;
     private boolean closed;
 
     /** A tensor with storage of its own. */
@@ -27,14 +30,28 @@ public abstract class Tensor implements AutoCloseable {
         this.shape = shape;
         this.dtype = dtype;
         this.parent = null;
+        this.groupLayout = null;
     }
 
-    /** A view of the first rows of {@code parent} (never of a view: views share the root). */
+    /** The whole of a tensor group: a float32 row of {@code layout.size()} elements that owns the storage. */
+    protected Tensor(Backend owner, TensorGroup.Layout layout) {
+        this.owner = owner;
+        this.shape = Shape.of(1, layout.size());
+        this.dtype = DType.FLOAT32;
+        this.parent = null;
+        this.groupLayout = layout;
+    }
+
+    /**
+     * A view of the first rows of {@code parent}, or a part of the group whose whole is
+     * {@code parent} (never of a view: views share the root, and are closed with it).
+     */
     protected Tensor(Tensor parent, Shape shape) {
         this.owner = parent.owner;
         this.shape = shape;
         this.dtype = parent.dtype;
         this.parent = parent.parent == null ? parent : parent.parent;
+        this.groupLayout = null;
     }
 
     public final Backend owner() {
@@ -61,6 +78,11 @@ public abstract class Tensor implements AutoCloseable {
         return shape.size();
     }
 
+    /** Where the parts of the group lie, for a group's whole ({@link TensorGroup#whole()}); else null. */
+    public final TensorGroup.Layout groupLayout() {
+        return groupLayout;
+    }
+
     /** The tensor whose storage this one uses: itself, or the tensor a view views. */
     protected final Tensor root() {
         return parent == null ? this : parent;
@@ -80,6 +102,9 @@ public abstract class Tensor implements AutoCloseable {
     public final Tensor firstRows(int rows) {
         if (isClosed()) {
             throw new IllegalStateException("firstRows: tensor " + this + " used after close()");
+        }
+        if (groupLayout != null) {
+            throw new IllegalArgumentException("firstRows: a tensor group's whole has no row views; use its parts");
         }
         if (rows < 0 || rows > rows()) {
             throw new IllegalArgumentException("view of " + rows + " rows of a tensor " + shape);

@@ -6,6 +6,7 @@ import clnet.backend.Tensor;
 import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.Rng;
+import clnet.tensor.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,16 +135,24 @@ public final class Dense extends Layer {
     }
 
     @Override
-    void build(Backend backend, Rng rng) {
+    public List<Shape> parameterShapes() {
+        if (inputFeatures <= 0) {
+            throw new IllegalStateException("layer " + name() + " has no input width yet");
+        }
+        return List.of(Shape.of(inputFeatures, units), Shape.of(1, units));
+    }
+
+    @Override
+    void build(Backend backend, Rng rng, List<Tensor> weights, List<Tensor> gradients) {
         if (inputFeatures <= 0) {
             throw new IllegalStateException("layer " + name() + " has no input width yet");
         }
         close();
         this.backend = backend;
-        kernel = backend.alloc(inputFeatures, units);
-        bias = backend.alloc(1, units); // zeros, as Keras's default bias initializer
-        kernelGrad = backend.alloc(inputFeatures, units);
-        biasGrad = backend.alloc(1, units);
+        kernel = weights.get(0);
+        bias = weights.get(1); // zeros, as Keras's default bias initializer
+        kernelGrad = gradients.get(0);
+        biasGrad = gradients.get(1);
         backend.upload(kernelInitializer.kernel(inputFeatures, units, rng), kernel);
     }
 
@@ -319,11 +328,6 @@ public final class Dense extends Layer {
     @Override
     public void close() {
         freeBuffers();
-        for (Tensor t : new Tensor[] {kernel, bias, kernelGrad, biasGrad}) {
-            if (t != null) {
-                t.close();
-            }
-        }
-        kernel = bias = kernelGrad = biasGrad = null;
+        kernel = bias = kernelGrad = biasGrad = null; // the model's groups hold them and free them
     }
 }

@@ -83,7 +83,7 @@ public final class Dropout extends Layer {
     }
 
     @Override
-    void build(Backend backend, Rng rng) {
+    void build(Backend backend, Rng rng, List<Tensor> weights, List<Tensor> gradients) {
         close();
         this.backend = backend;
         this.buffers = new RowBuffers(backend, features); // allocated at the first batch

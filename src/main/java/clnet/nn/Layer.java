@@ -5,6 +5,7 @@ import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.ops.Loss;
 import clnet.tensor.Rng;
+import clnet.tensor.Shape;
 import java.util.List;
 import java.util.Map;
 
@@ -47,8 +48,21 @@ public abstract class Layer implements AutoCloseable {
 
     public abstract long paramCount();
 
-    /** Allocates the weights in {@code backend} and initializes them from {@code rng}. */
-    abstract void build(Backend backend, Rng rng);
+    /**
+     * The shapes of the trainable weights, in {@link #parameters()} order, once configured:
+     * the model allocates every layer's weights, and their gradients, in one group each
+     * ({@link clnet.backend.TensorGroup}), so that its optimizer updates them all in one op.
+     */
+    public List<Shape> parameterShapes() {
+        return List.of();
+    }
+
+    /**
+     * Builds the layer in {@code backend}: {@code weights} and {@code gradients} are zero-filled
+     * tensors of {@link #parameterShapes()} that the model owns and frees; the layer
+     * initializes the weights from {@code rng} and allocates what else it needs.
+     */
+    abstract void build(Backend backend, Rng rng, List<Tensor> weights, List<Tensor> gradients);
 
     public abstract boolean isBuilt();
 

@@ -126,7 +126,7 @@ public final class Normalization extends Layer {
     }
 
     @Override
-    void build(Backend backend, Rng rng) {
+    void build(Backend backend, Rng rng, List<Tensor> weights, List<Tensor> gradients) {
         if (mean == null) {
             throw new IllegalStateException("layer " + name() + " has no mean and variance: call adapt(data) first");
         }

@@ -4,11 +4,13 @@ import clnet.backend.Parameter;
 import clnet.backend.Backend;
 import clnet.device.Backends;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroup;
 import clnet.ops.Accuracy;
 import clnet.ops.Loss;
 import clnet.optim.Optimizer;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Rng;
+import clnet.tensor.Shape;
 import clnet.train.EvaluationResult;
 import clnet.train.FitOptions;
 import clnet.train.History;
@@ -50,6 +52,9 @@ public final class Sequential implements Trainable, AutoCloseable {
     private final java.util.Set<String> layerNames = new java.util.HashSet<>(); // a set: 10^5 layers stay linear
     private String name = "sequential";
     private Backend backend;
+    /** Every layer's weights, and their gradients, each in one group of one layout; null before build. */
+    private TensorGroup weightGroup;
+    private TensorGroup gradientGroup;
     private final boolean ownsBackend;
     private long seed = DEFAULT_SEED;
     private Optimizer optimizer;
@@ -227,7 +232,8 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     private void attachOptimizer() {
         if (optimizer != null) {
-            optimizer.attach(backend, parameters());
+            optimizer.attach(backend, parameters(), weightGroup == null ? null : weightGroup.whole(),
+                    gradientGroup == null ? null : gradientGroup.whole());
         }
     }
 
@@ -263,11 +269,35 @@ public final class Sequential implements Trainable, AutoCloseable {
         if (backend == null) {
             backend = Backends.open("auto");
         }
-        Rng rng = new Rng(seed);
+        List<Shape> shapes = new ArrayList<>();
         for (Layer l : layers) {
-            l.build(backend, rng.split());
+            shapes.addAll(l.parameterShapes());
+        }
+        freeParameterGroups();
+        if (!shapes.isEmpty()) {
+            // every layer's weights in one group and their gradients in another of the same
+            // layout: the optimizer then updates all parameters in one op
+            weightGroup = backend.allocGroup(shapes);
+            gradientGroup = backend.allocGroup(shapes);
+        }
+        Rng rng = new Rng(seed);
+        int at = 0;
+        for (Layer l : layers) {
+            int k = l.parameterShapes().size();
+            l.build(backend, rng.split(), k == 0 ? List.of() : weightGroup.parts().subList(at, at + k),
+                    k == 0 ? List.of() : gradientGroup.parts().subList(at, at + k));
+            at += k;
         }
         attachOptimizer();
+    }
+
+    private void freeParameterGroups() {
+        for (TensorGroup g : new TensorGroup[] {weightGroup, gradientGroup}) {
+            if (g != null) {
+                g.whole().close();
+            }
+        }
+        weightGroup = gradientGroup = null;
     }
 
     /** All trainable parameters, layer by layer. */
@@ -594,6 +624,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         for (Layer l : layers) {
             l.close();
         }
+        freeParameterGroups();
         if (optimizer != null) {
             optimizer.close();
         }

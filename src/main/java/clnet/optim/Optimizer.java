@@ -3,6 +3,7 @@ package clnet.optim;
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
 import clnet.backend.Parameter;
+import clnet.backend.TensorGroup;
 import clnet.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,11 +12,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Updates the parameters from their gradients, one backend op per parameter. The state an
- * optimizer keeps lives in the backend beside the parameters, in named "slots" (Keras 3's
- * names: {@code momentum}, {@code velocity}), one tensor per parameter and slot, allocated
- * at the first step (Keras builds its optimizer variables at the first apply too), so a
- * model that is only evaluated never holds them.
+ * Updates the parameters from their gradients. The state an optimizer keeps lives in the
+ * backend beside the parameters, in named "slots" (Keras 3's names: {@code momentum},
+ * {@code velocity}), one tensor per parameter and slot, allocated at the first step (Keras
+ * builds its optimizer variables at the first apply too), so a model that is only evaluated
+ * never holds them.
+ *
+ * <p>A model keeps its weights and their gradients in two {@link TensorGroup}s of one
+ * layout and attaches with their wholes: each slot is then a group of that layout too, and
+ * a step is one backend op over the wholes, one pass over every parameter (one kernel
+ * launch on a GPU) rather than one per parameter. Parameters given without wholes take one
+ * op each.
  *
  * <p>The state that a checkpoint needs is public: the slots ({@link #slotValues()}), the
  * step count ({@link #iterations()}) and the learning rate, which may change between steps
@@ -29,6 +36,11 @@ public abstract class Optimizer implements AutoCloseable {
     private List<Parameter> parameters = List.of();
     /** Per parameter, its slot tensors in {@link #slotNames()} order; empty until the first step. */
     private final List<Tensor[]> slots = new ArrayList<>();
+    /** The wholes of the weights' and gradients' groups, or null: then one update per parameter. */
+    private Tensor weights;
+    private Tensor gradients;
+    /** With wholes: each slot's group's whole, in {@link #slotNames()} order, owning the slots' storage. */
+    private Tensor[] slotWholes;
     /** Restored slot values not yet uploaded: they go to the device at the first step. */
     private Map<String, HostTensor> pending = Map.of();
 
@@ -68,11 +80,28 @@ public abstract class Optimizer implements AutoCloseable {
      * steps taken, slots allocated at the first step.
      */
     public void attach(Backend backend, List<Parameter> parameters) {
+        attach(backend, parameters, null, null);
+    }
+
+    /**
+     * As {@link #attach(Backend, List)}, for parameters whose values and gradients are the
+     * parts, in order, of the groups whose wholes are {@code weights} and {@code gradients}:
+     * each step is then one update over the wholes.
+     */
+    public void attach(Backend backend, List<Parameter> parameters, Tensor weights, Tensor gradients) {
+        if ((weights == null) != (gradients == null) || weights != null && (weights.groupLayout() == null
+                || !weights.groupLayout().equals(gradients.groupLayout())
+                || weights.groupLayout().shapes().size() != parameters.size())) {
+            throw new IllegalArgumentException("optimizer " + id() + ": weights and gradients must be wholes of one"
+                    + " group layout with a part per parameter");
+        }
         close();
         pending = Map.of();
         iterations = 0; // fresh slots: Adam's bias correction starts over with them
         this.backend = backend;
         this.parameters = List.copyOf(parameters);
+        this.weights = weights;
+        this.gradients = gradients;
     }
 
     /** Applies one update to every parameter from its current gradient. */
@@ -83,6 +112,10 @@ public abstract class Optimizer implements AutoCloseable {
         allocateSlots();
         iterations++;
         beginStep(iterations);
+        if (weights != null) {
+            update(backend, weights, gradients, slotWholes);
+            return;
+        }
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
             update(backend, p.value(), p.gradient(), slots.get(i));
@@ -95,12 +128,27 @@ public abstract class Optimizer implements AutoCloseable {
             return; // allocated already (or none to allocate: no parameters)
         }
         List<Tensor[]> made = new ArrayList<>();
+        Tensor[] wholes = weights == null ? null : new Tensor[slotNames().size()];
         try {
-            for (Parameter p : parameters) {
-                Tensor[] s = new Tensor[slotNames().size()];
-                made.add(s);
-                for (int i = 0; i < s.length; i++) {
-                    s[i] = backend.alloc(p.value().shape(), p.value().dtype());
+            if (wholes != null) {
+                TensorGroup.Layout layout = weights.groupLayout();
+                for (int j = 0; j < wholes.length; j++) {
+                    TensorGroup g = backend.allocGroup(layout.shapes(), layout.alignment());
+                    wholes[j] = g.whole();
+                    for (int i = 0; i < parameters.size(); i++) {
+                        if (j == 0) {
+                            made.add(new Tensor[wholes.length]);
+                        }
+                        made.get(i)[j] = g.parts().get(i);
+                    }
+                }
+            } else {
+                for (Parameter p : parameters) {
+                    Tensor[] s = new Tensor[slotNames().size()];
+                    made.add(s);
+                    for (int i = 0; i < s.length; i++) {
+                        s[i] = backend.alloc(p.value().shape(), p.value().dtype());
+                    }
                 }
             }
             for (int i = 0; i < parameters.size() && !pending.isEmpty(); i++) {
@@ -111,9 +159,13 @@ public abstract class Optimizer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             free(made);
+            if (wholes != null) {
+                free(List.<Tensor[]>of(wholes));
+            }
             throw e;
         }
         slots.addAll(made);
+        slotWholes = wholes;
         pending = Map.of();
     }
 
@@ -178,8 +230,7 @@ public abstract class Optimizer implements AutoCloseable {
                 }
             }
         }
-        free(slots);
-        slots.clear();
+        freeSlots();
         pending = new LinkedHashMap<>(values); // uploaded at the first step: evaluate never allocates them
         this.iterations = iterations;
         this.learningRate = lr;
@@ -237,10 +288,19 @@ public abstract class Optimizer implements AutoCloseable {
 
     @Override
     public void close() {
-        free(slots);
-        slots.clear();
+        freeSlots();
         backend = null;
         parameters = List.of();
+        weights = gradients = null;
+    }
+
+    private void freeSlots() {
+        free(slots); // a group's parts free nothing; their wholes below free the storage
+        slots.clear();
+        if (slotWholes != null) {
+            free(List.<Tensor[]>of(slotWholes));
+            slotWholes = null;
+        }
     }
 
     private static void free(List<Tensor[]> tensors) {

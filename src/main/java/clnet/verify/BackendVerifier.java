@@ -3,6 +3,7 @@ package clnet.verify;
 import clnet.backend.Backend;
 import clnet.backend.DType;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroup;
 
 import clnet.nn.Dense;
 import clnet.backend.Parameter;
@@ -284,6 +285,69 @@ public final class BackendVerifier {
             compare("adamStep", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m, v}, 0,
                     (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
         }
+        groupSteps();
+    }
+
+    /**
+     * The optimizer steps and axpy once more over the wholes of tensor groups, as a model
+     * takes them (parts of awkward sizes, each at the device's alignment: on OpenCL one
+     * launch over a buffer whose parts are sub-buffers), compared part by part as read
+     * through the parts, so that a driver's sub-buffers are checked too.
+     */
+    private void groupSteps() {
+        List<Shape> parts = List.of(Shape.of(7, 31), Shape.of(1, 31), Shape.of(33, 5), Shape.of(1, 1),
+                Shape.of(129, 7));
+        // both backends lay the group out as the device does, so that whole compares with whole
+        TensorGroup.Layout layout = TensorGroup.Layout.of(parts, candidate.groupAlignment());
+        int n = layout.size();
+        String shape = parts.size() + " parts in " + n;
+        HostTensor w = uniform(1, n);
+        HostTensor g = uniform(1, n);
+        HostTensor v = uniform(1, n, 0f, 0.1f);
+        HostTensor m = uniform(1, n, -0.1f, 0.1f);
+        compare("sgdStep momentum, a group", shape, Tolerance.OPTIMIZER.abs(), Tolerance.OPTIMIZER.rel(),
+                be -> runOnGroups(be, layout, new HostTensor[] {w, g, m}, 0,
+                        (b, x) -> b.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, false)));
+        compare("rmspropStep, a group", shape, Tolerance.OPTIMIZER.abs(), Tolerance.OPTIMIZER.rel(),
+                be -> runOnGroups(be, layout, new HostTensor[] {w, g, v}, 0,
+                        (b, x) -> b.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f)));
+        compare("adamStep, a group", shape, Tolerance.OPTIMIZER.abs(), Tolerance.OPTIMIZER.rel(),
+                be -> runOnGroups(be, layout, new HostTensor[] {w, g, m, v}, 0,
+                        (b, x) -> b.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f)));
+        compare("axpy, a group", shape, Tolerance.ELEMENTWISE.abs(), Tolerance.ELEMENTWISE.rel(),
+                be -> runOnGroups(be, layout, new HostTensor[] {g, w}, 1, (b, x) -> b.axpy(-0.5f, x[0], x[1])));
+    }
+
+    /**
+     * Uploads each input into the whole of a group of {@code layout}, runs {@code body} on
+     * the wholes, and returns group {@code result}'s parts, each downloaded through its part.
+     */
+    private static float[] runOnGroups(Backend backend, TensorGroup.Layout layout, HostTensor[] inputs, int result,
+                                       Op body) {
+        TensorGroup[] groups = new TensorGroup[inputs.length];
+        try {
+            Tensor[] wholes = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                groups[i] = backend.allocGroup(layout.shapes(), layout.alignment());
+                backend.upload(inputs[i].data(), groups[i].whole());
+                wholes[i] = groups[i].whole();
+            }
+            body.run(backend, wholes);
+            float[] out = new float[layout.shapes().stream().mapToInt(Shape::size).sum()];
+            int at = 0;
+            for (Tensor part : groups[result].parts()) {
+                float[] values = backend.download(part).data();
+                System.arraycopy(values, 0, out, at, values.length);
+                at += values.length;
+            }
+            return out;
+        } finally {
+            for (TensorGroup g : groups) {
+                if (g != null) {
+                    g.whole().close();
+                }
+            }
+        }
     }
 
     /**
@@ -545,15 +609,21 @@ public final class BackendVerifier {
     }
 
     private void compare(String op, String shape, double atol, double rtol, HostTensor[] inputs, int result, Op body) {
+        compare(op, shape, atol, rtol, backend -> runOn(backend, inputs, result, body));
+    }
+
+    /** Runs {@code run} on the oracle and on the candidate and compares the values each returns. */
+    private void compare(String op, String shape, double atol, double rtol,
+                         java.util.function.Function<Backend, float[]> run) {
         float[] expected;
         float[] actual;
         try {
-            expected = runOn(oracle, inputs, result, body);
+            expected = run.apply(oracle);
         } catch (RuntimeException e) {
             throw new IllegalStateException("the CPU oracle failed on " + op + " " + shape, e);
         }
         try {
-            actual = runOn(candidate, inputs, result, body);
+            actual = run.apply(candidate);
         } catch (RuntimeException e) {
             record(new Check(op, shape, Double.NaN, Double.NaN, false, "error: " + e.getMessage()));
             return;

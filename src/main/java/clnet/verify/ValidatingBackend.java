@@ -3,12 +3,15 @@ package clnet.verify;
 import clnet.backend.Backend;
 import clnet.backend.DType;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroup;
 import clnet.backend.cpu.CpuBackend;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.Shape;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -46,6 +49,20 @@ public final class ValidatingBackend extends Backend {
 
         Pair(ValidatingBackend owner, Shape shape, DType dtype, Tensor onDevice, Tensor onCpu) {
             super(owner, shape, dtype);
+            this.onDevice = onDevice;
+            this.onCpu = onCpu;
+        }
+
+        /** A group's whole: the two backends' wholes of one layout. */
+        Pair(ValidatingBackend owner, TensorGroup.Layout layout, Tensor onDevice, Tensor onCpu) {
+            super(owner, layout);
+            this.onDevice = onDevice;
+            this.onCpu = onCpu;
+        }
+
+        /** A part of the group whose whole is {@code whole}: the two backends' parts. */
+        Pair(Pair whole, Shape shape, Tensor onDevice, Tensor onCpu) {
+            super(whole, shape);
             this.onDevice = onDevice;
             this.onCpu = onCpu;
         }
@@ -98,6 +115,30 @@ public final class ValidatingBackend extends Backend {
             d.close();
             throw e;
         }
+    }
+
+    @Override
+    public int groupAlignment() {
+        return device.groupAlignment();
+    }
+
+    /** The device's group, and the reference's laid out the same, so that whole compares with whole. */
+    @Override
+    protected TensorGroup doAllocGroup(TensorGroup.Layout layout) {
+        TensorGroup d = device.allocGroup(layout.shapes(), layout.alignment());
+        TensorGroup c;
+        try {
+            c = reference.allocGroup(layout.shapes(), layout.alignment());
+        } catch (RuntimeException e) {
+            d.whole().close();
+            throw e;
+        }
+        Pair whole = new Pair(this, layout, d.whole(), c.whole());
+        List<Tensor> parts = new ArrayList<>();
+        for (int i = 0; i < d.parts().size(); i++) {
+            parts.add(new Pair(whole, layout.shapes().get(i), d.parts().get(i), c.parts().get(i)));
+        }
+        return new TensorGroup(whole, parts);
     }
 
     @Override

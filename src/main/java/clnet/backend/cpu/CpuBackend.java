@@ -3,6 +3,7 @@ package clnet.backend.cpu;
 import clnet.backend.Backend;
 import clnet.backend.DType;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroup;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
 import clnet.ops.Loss;
@@ -89,9 +90,46 @@ public class CpuBackend extends Backend {
     }
 
     @Override
+    protected TensorGroup doAllocGroup(TensorGroup.Layout layout) {
+        try {
+            return CpuTensor.group(this, layout);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "out of memory: a group of %d tensors needs %d MiB; the Java heap may grow to %d MiB"
+                            + " (JAVA_OPTS=-Xmx<size> gives it more)", layout.shapes().size(),
+                    (4L * layout.size()) >> 20, Runtime.getRuntime().maxMemory() >> 20));
+        }
+    }
+
+    /**
+     * The arrays an element-wise op walks, in order: a tensor's own array, or a group
+     * whole's parts and padding; {@link #lengths} gives how many elements of each. Operands
+     * of one op have the same segments (the front checked their layouts).
+     */
+    private static float[][] segments(Tensor t) {
+        CpuTensor c = cpu(t);
+        return c.segments != null ? c.segments : new float[][] {c.data()};
+    }
+
+    private static int[] lengths(Tensor t) {
+        CpuTensor c = cpu(t);
+        if (c.segments == null) {
+            return new int[] {t.size()}; // a view's array is longer than its size
+        }
+        int[] n = new int[c.segments.length];
+        for (int s = 0; s < n.length; s++) {
+            n[s] = c.segments[s].length;
+        }
+        return n;
+    }
+
+    @Override
     protected void doUpload(float[] src, int offset, Tensor dst) {
-        CpuTensor d = cpu(dst);
-        System.arraycopy(src, offset, d.data(), 0, d.size());
+        float[][] d = segments(dst);
+        int[] n = lengths(dst);
+        for (int s = 0, from = offset; s < d.length; from += n[s], s++) {
+            System.arraycopy(src, from, d[s], 0, n[s]);
+        }
     }
 
     @Override
@@ -102,8 +140,11 @@ public class CpuBackend extends Backend {
 
     @Override
     protected void doDownload(Tensor src, float[] dst) {
-        CpuTensor s = cpu(src);
-        System.arraycopy(s.data(), 0, dst, 0, s.size());
+        float[][] from = segments(src);
+        int[] n = lengths(src);
+        for (int s = 0, to = 0; s < from.length; to += n[s], s++) {
+            System.arraycopy(from[s], 0, dst, to, n[s]);
+        }
     }
 
     @Override
@@ -115,24 +156,37 @@ public class CpuBackend extends Backend {
 
     @Override
     protected void doFill(Tensor t, float value) {
-        float[] d = cpu(t).data();
-        java.util.Arrays.fill(d, 0, t.size(), value);
+        float[][] d = segments(t);
+        int[] n = lengths(t);
+        for (int s = 0; s < d.length; s++) {
+            java.util.Arrays.fill(d[s], 0, n[s], value);
+        }
     }
 
     @Override
     protected void doCopy(Tensor src, Tensor dst) {
-        System.arraycopy(cpu(src).data(), 0, cpu(dst).data(), 0, src.size());
+        float[][] from = segments(src);
+        float[][] to = segments(dst);
+        int[] n = lengths(src);
+        for (int s = 0; s < from.length; s++) {
+            System.arraycopy(from[s], 0, to[s], 0, n[s]);
+        }
     }
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
-        float[] xs = cpu(x).data();
-        float[] ys = cpu(y).data();
-        Parallel.forRange(x.size(), 1, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                ys[i] += alpha * xs[i];
-            }
-        });
+        float[][] xss = segments(x);
+        float[][] yss = segments(y);
+        int[] n = lengths(x);
+        for (int s = 0; s < n.length; s++) {
+            float[] xs = xss[s];
+            float[] ys = yss[s];
+            Parallel.forRange(n[s], 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    ys[i] += alpha * xs[i];
+                }
+            });
+        }
     }
 
     @Override
@@ -685,64 +739,84 @@ public class CpuBackend extends Backend {
 
     @Override
     protected void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
-        float[] ws = cpu(w).data();
-        float[] gs = cpu(g).data();
-        int n = w.size();
-        if (v == null) {
-            Parallel.forRange(n, 1, (i0, i1) -> {
+        float[][] wss = segments(w);
+        float[][] gss = segments(g);
+        float[][] vss = v == null ? null : segments(v);
+        int[] lengths = lengths(w);
+        for (int s = 0; s < lengths.length; s++) {
+            float[] ws = wss[s];
+            float[] gs = gss[s];
+            int n = lengths[s];
+            if (vss == null) {
+                Parallel.forRange(n, 1, (i0, i1) -> {
+                    for (int i = i0; i < i1; i++) {
+                        ws[i] -= lr * gs[i];
+                    }
+                });
+                continue;
+            }
+            float[] vs = vss[s];
+            Parallel.forRange(n, 2, (i0, i1) -> {
                 for (int i = i0; i < i1; i++) {
-                    ws[i] -= lr * gs[i];
+                    float vi = momentum * vs[i] - lr * gs[i];
+                    vs[i] = vi;
+                    ws[i] += nesterov ? momentum * vi - lr * gs[i] : vi;
                 }
             });
-            return;
         }
-        float[] vs = cpu(v).data();
-        Parallel.forRange(n, 2, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                float vi = momentum * vs[i] - lr * gs[i];
-                vs[i] = vi;
-                ws[i] += nesterov ? momentum * vi - lr * gs[i] : vi;
-            }
-        });
     }
 
     @Override
     protected void doRmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
-        float[] ws = cpu(w).data();
-        float[] gs = cpu(g).data();
-        float[] vs = cpu(v).data();
-        float[] ms = mom == null ? null : cpu(mom).data();
-        Parallel.forRange(w.size(), 4, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                float gi = gs[i];
-                float vi = rho * vs[i] + (1f - rho) * gi * gi;
-                vs[i] = vi;
-                float inc = lr * gi / (float) Math.sqrt(vi + eps);
-                if (ms != null) {
-                    inc = momentum * ms[i] + inc;
-                    ms[i] = inc;
+        float[][] wss = segments(w);
+        float[][] gss = segments(g);
+        float[][] vss = segments(v);
+        float[][] mss = mom == null ? null : segments(mom);
+        int[] lengths = lengths(w);
+        for (int s = 0; s < lengths.length; s++) {
+            float[] ws = wss[s];
+            float[] gs = gss[s];
+            float[] vs = vss[s];
+            float[] ms = mss == null ? null : mss[s];
+            Parallel.forRange(lengths[s], 4, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    float gi = gs[i];
+                    float vi = rho * vs[i] + (1f - rho) * gi * gi;
+                    vs[i] = vi;
+                    float inc = lr * gi / (float) Math.sqrt(vi + eps);
+                    if (ms != null) {
+                        inc = momentum * ms[i] + inc;
+                        ms[i] = inc;
+                    }
+                    ws[i] -= inc;
                 }
-                ws[i] -= inc;
-            }
-        });
+            });
+        }
     }
 
     @Override
     protected void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
-        float[] ws = cpu(w).data();
-        float[] gs = cpu(g).data();
-        float[] ms = cpu(m).data();
-        float[] vs = cpu(v).data();
-        Parallel.forRange(w.size(), 4, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                float gi = gs[i];
-                float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
-                float vi = vs[i] + (gi * gi - vs[i]) * (1f - beta2);
-                ms[i] = mi;
-                vs[i] = vi;
-                ws[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
-            }
-        });
+        float[][] wss = segments(w);
+        float[][] gss = segments(g);
+        float[][] mss = segments(m);
+        float[][] vss = segments(v);
+        int[] lengths = lengths(w);
+        for (int s = 0; s < lengths.length; s++) {
+            float[] ws = wss[s];
+            float[] gs = gss[s];
+            float[] ms = mss[s];
+            float[] vs = vss[s];
+            Parallel.forRange(lengths[s], 4, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    float gi = gs[i];
+                    float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
+                    float vi = vs[i] + (gi * gi - vs[i]) * (1f - beta2);
+                    ms[i] = mi;
+                    vs[i] = vi;
+                    ws[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
+                }
+            });
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.jocl.CL.CL_FALSE;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_TRUE;
 import static org.jocl.CL.clCreateBuffer;
+import static org.jocl.CL.clCreateSubBuffer;
 import static org.jocl.CL.clEnqueueReadBuffer;
 import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clReleaseEvent;
@@ -21,6 +22,7 @@ import java.util.function.Consumer;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
+import org.jocl.cl_buffer_region;
 import org.jocl.cl_event;
 import org.jocl.cl_mem;
 
@@ -84,6 +86,16 @@ final class ClBuffers {
         }
     }
 
+    /** A sub-buffer of {@code parent}: {@code bytes} from {@code origin}, which the device's alignment allows. */
+    cl_mem subBuffer(cl_mem parent, long origin, long bytes) {
+        try {
+            return clCreateSubBuffer(parent, CL_MEM_READ_WRITE, CL.CL_BUFFER_CREATE_TYPE_REGION,
+                    new cl_buffer_region(origin, bytes), null);
+        } catch (CLException e) {
+            throw OpenClException.of(e, "making a sub-buffer of " + ClDevice.bytes(bytes) + " at byte " + origin);
+        }
+    }
+
     /** Counts {@code t} as live: freed by {@link #release} or at close. */
     void track(ClTensor t) {
         live.add(t);
@@ -92,6 +104,9 @@ final class ClBuffers {
 
     void release(ClTensor t) {
         if (live.remove(t)) {
+            for (cl_mem sub : t.subBuffers()) {
+                clReleaseMemObject(sub);
+            }
             clReleaseMemObject(t.mem());
             liveBytes -= t.bytes();
         }
@@ -180,6 +195,9 @@ final class ClBuffers {
         // A buffer holds its context alive, so the ones left open are freed here; their own
         // close() then finds the backend closed and does nothing.
         for (ClTensor t : live) {
+            for (cl_mem sub : t.subBuffers()) {
+                clReleaseMemObject(sub);
+            }
             clReleaseMemObject(t.mem());
         }
         live.clear();

@@ -5,6 +5,7 @@ import static org.jocl.CL.CL_DEVICE_LOCAL_MEM_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS;
 import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_WORK_GROUP_SIZE;
+import static org.jocl.CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN;
 import static org.jocl.CL.CL_DEVICE_NAME;
 import static org.jocl.CL.CL_DEVICE_OPENCL_C_VERSION;
 import static org.jocl.CL.CL_DEVICE_TYPE;
@@ -41,6 +42,11 @@ public record ClDevice(int platformIndex, int deviceIndex, String platformName, 
 
     public String id() {
         return "opencl:" + platformIndex + ":" + deviceIndex;
+    }
+
+    /** Where a sub-buffer may start: a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN, given in bits). */
+    public long baseAddressAlignBytes() {
+        return Math.max(4L, deviceInt(device, CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
     }
 
     public boolean isGpu() {

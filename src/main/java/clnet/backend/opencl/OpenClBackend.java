@@ -5,10 +5,12 @@ import static org.jocl.CL.clEnqueueNDRangeKernel;
 import clnet.backend.Backend;
 import clnet.backend.DType;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroup;
 import clnet.ops.Accuracy;
 import clnet.ops.Activation;
 import clnet.ops.Loss;
 import clnet.tensor.Shape;
+import java.util.ArrayList;
 import java.util.List;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -206,6 +208,42 @@ public final class OpenClBackend extends Backend {
     @Override
     protected void doRelease(Tensor t) {
         buffers.release((ClTensor) t);
+    }
+
+    /** The device's base address alignment in floats: where a sub-buffer, a group's part, may start. */
+    @Override
+    public int groupAlignment() {
+        return (int) Math.max(1L, device.baseAddressAlignBytes() / 4);
+    }
+
+    @Override
+    protected TensorGroup doAllocGroup(TensorGroup.Layout layout) {
+        cl_mem mem = buffers.allocate(Shape.of(1, layout.size()), DType.FLOAT32);
+        List<cl_mem> subs = new ArrayList<>();
+        try {
+            for (int i = 0; i < layout.shapes().size(); i++) {
+                subs.add(buffers.subBuffer(mem, 4L * layout.offsets().get(i), 4L * layout.partSize(i)));
+            }
+        } catch (RuntimeException e) {
+            for (cl_mem sub : subs) {
+                CL.clReleaseMemObject(sub);
+            }
+            CL.clReleaseMemObject(mem);
+            throw e;
+        }
+        ClTensor whole = new ClTensor(this, layout, mem, subs);
+        buffers.track(whole);
+        try {
+            run("fill", new long[] {layout.size()}, null, mem, layout.size(), 0f); // padding included
+        } catch (RuntimeException e) {
+            buffers.release(whole);
+            throw e;
+        }
+        List<Tensor> parts = new ArrayList<>();
+        for (int i = 0; i < subs.size(); i++) {
+            parts.add(new ClTensor(whole, layout.shapes().get(i), subs.get(i)));
+        }
+        return new TensorGroup(whole, parts);
     }
 
     @Override

@@ -8,6 +8,7 @@ import clnet.backend.Backend;
 import clnet.device.Backends;
 import clnet.backend.DType;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroupChecks;
 import clnet.backend.cpu.CpuBackend;
 import clnet.nn.Dense;
 import clnet.nn.Sequential;
@@ -16,6 +17,7 @@ import clnet.optim.Adam;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Shape;
 import clnet.train.FitOptions;
+import clnet.verify.ValidatingBackend;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -94,6 +96,19 @@ class OpenClBackendTest {
                 assertEquals(i, h.data()[999]);
                 ts[i].close();
             }
+        }
+    }
+
+    /** Tensor groups on the device (parts are sub-buffers at its alignment) and in the validating mirror. */
+    @Test
+    void tensorGroupsOnTheDeviceAndInTheValidatingMirror() {
+        try (OpenClBackend b = OpenClTestDevice.open()) {
+            long before = b.liveBuffers();
+            TensorGroupChecks.all(b);
+            assertEquals(before, b.liveBuffers(), "a group's buffer left behind");
+        }
+        try (Backend v = new ValidatingBackend(OpenClTestDevice.open())) {
+            TensorGroupChecks.all(v);
         }
     }
 
