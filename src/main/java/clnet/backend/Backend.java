@@ -33,6 +33,8 @@ public abstract class Backend implements AutoCloseable {
     private boolean closed;
     /** Ops run through the front, for {@link #launches()}. */
     private long opsRun;
+    /** Downloads and finishes so far, for {@link #hostWaits()}. */
+    private long hostWaits;
 
     /** A short name: {@code cpu}, or {@code opencl:P:D}. */
     public abstract String name();
@@ -61,6 +63,16 @@ public abstract class Backend implements AutoCloseable {
      */
     public synchronized long launches() {
         return opsRun;
+    }
+
+    /**
+     * How often the host has waited for this backend so far: every {@link #download} and
+     * {@link #finish} (the only calls that wait for queued work). {@code clnet bench} reports
+     * it per epoch: a training step waits for nothing, so an epoch waits once, for its
+     * metrics.
+     */
+    public final synchronized long hostWaits() {
+        return hostWaits;
     }
 
     // ---------------------------------------------------------------- memory
@@ -147,6 +159,7 @@ public abstract class Backend implements AutoCloseable {
     /** Waits for the ops queued so far, then copies {@code src} into {@code dst}. */
     public final synchronized void download(Tensor src, float[] dst) {
         open("download");
+        hostWaits++;
         elementOperand("download", "src", src);
         length("download", dst.length, src);
         doDownload(src, dst);
@@ -172,6 +185,7 @@ public abstract class Backend implements AutoCloseable {
     /** Waits until every op queued so far has finished (for timing; results need no wait). */
     public final synchronized void finish() {
         open("finish");
+        hostWaits++;
         doFinish();
     }
 

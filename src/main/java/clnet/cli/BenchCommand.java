@@ -174,10 +174,10 @@ final class BenchCommand implements Callable<Integer> {
                     r.put("resolved", backend.name());
                     results.add(r);
                     if (!json) {
-                        out.printf(Locale.ROOT, "  batch %4d: train %,9.0f samples/s (%.3f ms/step, %.1f launches/step),"
-                                        + " inference %,9.0f samples/s, peak RSS %d MiB%n", batch,
+                        out.printf(Locale.ROOT, "  batch %4d: train %,9.0f samples/s (%.3f ms/step, %.1f launches/step,"
+                                        + " %d host waits/epoch), inference %,9.0f samples/s, peak RSS %d MiB%n", batch,
                                 r.get("train_samples_per_s"), r.get("ms_per_step"), r.get("launches_per_step"),
-                                r.get("inference_samples_per_s"), r.get("peak_rss_mib"));
+                                r.get("host_waits_per_epoch"), r.get("inference_samples_per_s"), r.get("peak_rss_mib"));
                     }
                 }
             }
@@ -236,11 +236,13 @@ final class BenchCommand implements Callable<Integer> {
     private Map<String, Object> endToEnd(Backend backend, int batch, HostTensor x, HostTensor y, HostTensor test) {
         double[] trainSeconds;
         long launchesPerEpoch;
+        long waitsPerEpoch;
         try (Sequential model = mnistMlp(backend)) {
             EpochTimer timer = new EpochTimer(backend, epochs);
             model.fit(x, y, new FitOptions().epochs(1 + epochs).batchSize(batch).verbose(0).callbacks(timer));
             trainSeconds = timer.seconds;
             launchesPerEpoch = timer.launches / epochs;
+            waitsPerEpoch = timer.hostWaits / epochs;
             model.predict(test, batch);
             double[] inferSeconds = new double[5];
             for (int i = 0; i < inferSeconds.length; i++) {
@@ -255,6 +257,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("train_samples_per_s", x.rows() / train);
             r.put("ms_per_step", train / steps * 1e3);
             r.put("launches_per_step", (double) launchesPerEpoch / steps);
+            r.put("host_waits_per_epoch", waitsPerEpoch);
             r.put("inference_samples_per_s", test.rows() / median(inferSeconds));
             r.put("peak_rss_mib", peakResidentMiB());
             r.put("epochs_timed", epochs);
@@ -363,7 +366,9 @@ final class BenchCommand implements Callable<Integer> {
         private final Backend backend;
         private long start;
         private long launchesAtStart;
+        private long waitsAtStart;
         long launches;
+        long hostWaits;
 
         EpochTimer(Backend backend, int timedEpochs) {
             this.backend = backend;
@@ -373,6 +378,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public void onEpochBegin(int epoch, Trainer.Run run) {
             launchesAtStart = backend.launches();
+            waitsAtStart = backend.hostWaits();
             start = System.nanoTime();
         }
 
@@ -381,6 +387,7 @@ final class BenchCommand implements Callable<Integer> {
             if (epoch > 0) {
                 seconds[epoch - 1] = (System.nanoTime() - start) / 1e9;
                 launches += backend.launches() - launchesAtStart;
+                hostWaits += backend.hostWaits() - waitsAtStart;
             }
         }
     }

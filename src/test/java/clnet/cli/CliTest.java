@@ -473,7 +473,8 @@ class CliTest {
                 "--batch-size", "64", "--json");
         assertEquals(0, json.code(), json.err());
         assertTrue(json.out().matches("(?s)\\[\\{\"batch\":64,\"train_samples_per_s\":[0-9.E]+,\"ms_per_step\":.*"
-                + "\"launches_per_step\":[0-9.]+,.*\"device\":\"cpu:reference\".*\\}\\]\n"), json.out());
+                + "\"launches_per_step\":[0-9.]+,\"host_waits_per_epoch\":1,.*\"device\":\"cpu:reference\".*\\}\\]\n"),
+                json.out());
         Run group = run("bench", "--devices", "cpu:reference,cpu", "--data", SUBSET, "--samples", "256", "--epochs",
                 "1", "--per-device-batch", "32,512");
         assertEquals(0, group.code(), group.err());

@@ -97,6 +97,29 @@ class FitTest {
         assertNotEquals(a.get("loss"), c.get("loss"), "another shuffle seed gives another batch order");
     }
 
+    /**
+     * A training step never waits for the device (issue 7): an epoch of 4 steps and one of
+     * 25 read back the same once (the epoch's metrics), so every step is queued without a
+     * download or finish; with validation data, one more read per epoch.
+     */
+    @Test
+    void trainingStepsNeverWaitForTheDevice() {
+        HostTensor[] d = blobs(200, 4);
+        long[] waits = new long[3];
+        int[] batches = {50, 8, 8};
+        for (int i = 0; i < waits.length; i++) {
+            try (Sequential m = model(new Adam(0.01f), Loss.CATEGORICAL_CROSSENTROPY, 5)) {
+                FitOptions o = quiet().epochs(3).batchSize(batches[i]);
+                long before = backend.hostWaits();
+                m.fit(d[0], d[1], i == 2 ? o.validationSplit(0.2) : o);
+                waits[i] = backend.hostWaits() - before;
+            }
+        }
+        assertEquals(3, waits[0], "4 steps per epoch");
+        assertEquals(3, waits[1], "25 steps per epoch");
+        assertEquals(3, waits[2], "with validation (its sums share the epoch's read)");
+    }
+
     @Test
     void learnsTheBlobs() {
         HostTensor[] d = blobs(300, 2);
