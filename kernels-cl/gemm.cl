@@ -14,6 +14,12 @@
 // The GPU part has four kernels, gemm_nn, gemm_nt, gemm_tn and gemm_tt (gemm_XY: X is the
 // storage of A, Y of B: n as given, t transposed); the CPU part gemm_nn and gemm_tn. All
 // take the same arguments.
+//
+// Both parts also have dense_forward, a dense layer's forward pass in one launch: the NN
+// product with the layer's epilogue, Z = A B + bias (kept for the backward pass) and
+// Y = f(Z) for an element-wise activation f (activate.h), stored from the registers. It adds
+// the bias to the same float the plain product would have stored, so Z and Y are bit for bit
+// those of gemm_nn followed by bias_activation_forward. CPU twin: CpuBackend.doDenseForward.
 
 #ifdef GEMM_CPU
 
@@ -91,10 +97,12 @@ inline floatv load_masked(__global const float* p, const int valid) {
 
 // NN and TN: outer products, vectors along n. `edge` is a literal at both call sites, so
 // the interior work-items get a copy of this function with no masking at all.
+// With `dense` (a literal too), the store is dense_forward's epilogue: C is Z, Y gets f(Z).
 inline __attribute__((always_inline))
 void outer_block(const int transA, const int edge, const int M, const int N, const int K, const float alpha,
                  __global const float* A, __global const float* B, const float beta, __global float* C,
-                 const int m0, const int n0) {
+                 const int m0, const int n0, const int dense, __global const float* bias, const int kind,
+                 const float slope, __global float* Y) {
     // Where row i of the block starts, and how far to step per k, for either layout of A.
     int aoff[TM];
     #pragma unroll
@@ -123,6 +131,33 @@ void outer_block(const int transA, const int edge, const int M, const int N, con
             #pragma unroll
             for (int v = 0; v < NV; v++) acc[i][v] = fma(a, b[v], acc[i][v]);
         }
+    }
+
+    if (dense) {
+        floatv bv[NV];
+        #pragma unroll
+        for (int v = 0; v < NV; v++) {
+            bv[v] = edge ? load_masked(bias + n0 + v * VW, N - n0 - v * VW) : VLOAD(0, bias + n0 + v * VW);
+        }
+        #pragma unroll
+        for (int i = 0; i < TM; i++) {
+            const int m = m0 + i;
+            if (m >= M) break;
+            #pragma unroll
+            for (int v = 0; v < NV; v++) {
+                const int n = n0 + v * VW;
+                float z[VW];
+                VSTORE(acc[i][v] + bv[v], 0, z);
+                #pragma unroll
+                for (int l = 0; l < VW; l++) {
+                    if (!edge || n + l < N) {
+                        C[m * N + n + l] = z[l];
+                        Y[m * N + n + l] = activate(kind, slope, z[l]);
+                    }
+                }
+            }
+        }
+        return;
     }
 
     #pragma unroll
@@ -156,11 +191,22 @@ __kernel void name(const int M, const int N, const int K, const float alpha, __g
 }
 
 GEMM_KERNEL(gemm_nn,
-    if (n0 + TN <= N) outer_block(0, 0, M, N, K, alpha, A, B, beta, C, m0, n0);
-    else outer_block(0, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
+    if (n0 + TN <= N) outer_block(0, 0, M, N, K, alpha, A, B, beta, C, m0, n0, 0, 0, 0, 0.0f, 0);
+    else outer_block(0, 1, M, N, K, alpha, A, B, beta, C, m0, n0, 0, 0, 0, 0.0f, 0);)
 GEMM_KERNEL(gemm_tn,
-    if (n0 + TN <= N) outer_block(1, 0, M, N, K, alpha, A, B, beta, C, m0, n0);
-    else outer_block(1, 1, M, N, K, alpha, A, B, beta, C, m0, n0);)
+    if (n0 + TN <= N) outer_block(1, 0, M, N, K, alpha, A, B, beta, C, m0, n0, 0, 0, 0, 0.0f, 0);
+    else outer_block(1, 1, M, N, K, alpha, A, B, beta, C, m0, n0, 0, 0, 0, 0.0f, 0);)
+
+// Z = A B + bias, Y = f(Z): A is M x K (x), B is K x N (the kernel), bias 1 x N.
+__kernel void dense_forward(const int M, const int N, const int K, __global const float* A,
+                            __global const float* B, __global const float* bias, const int kind,
+                            const float slope, __global float* Z, __global float* Y) {
+    const int m0 = get_global_id(0) * TM;
+    const int n0 = get_global_id(1) * TN;
+    if (m0 >= M || n0 >= N) return;
+    if (n0 + TN <= N) outer_block(0, 0, M, N, K, 1.0f, A, B, 0.0f, Z, m0, n0, 1, bias, kind, slope, Y);
+    else outer_block(0, 1, M, N, K, 1.0f, A, B, 0.0f, Z, m0, n0, 1, bias, kind, slope, Y);
+}
 
 #else
 
@@ -198,10 +244,13 @@ GEMM_KERNEL(gemm_tn,
 #define A_AT(m, k) (transA ? A[(k) * M + (m)] : A[(m) * K + (k)])
 #define B_AT(k, n) (transB ? B[(n) * K + (k)] : B[(k) * N + (n)])
 
+// With `dense` (a literal at each call), the store is dense_forward's epilogue: C is Z, Y gets f(Z).
 inline void gemm_tile(const int transA, const int transB, const int M, const int N, const int K,
                       const float alpha, __global const float* A, __global const float* B,
                       const float beta, __global float* C,
-                      __local float Asub[TSK][TSM], __local float Bsub[TSK][TSN]) {
+                      __local float Asub[TSK][TSM], __local float Bsub[TSK][TSN],
+                      const int dense, __global const float* bias, const int kind, const float slope,
+                      __global float* Y) {
     const int tx = get_local_id(0);           // column within the work-group
     const int ty = get_local_id(1);           // row within the work-group
     const int tid = ty * RTSN + tx;
@@ -248,6 +297,12 @@ inline void gemm_tile(const int transA, const int transB, const int M, const int
         for (int wn = 0; wn < WPTN; wn++) {
             const int n = col0 + tx + wn * RTSN;
             if (n >= N) continue;
+            if (dense) {
+                const float z = acc[wm][wn] + bias[n];
+                C[m * N + n] = z;
+                Y[m * N + n] = activate(kind, slope, z);
+                continue;
+            }
             const float prior = beta == 0.0f ? 0.0f : beta * C[m * N + n];
             C[m * N + n] = alpha * acc[wm][wn] + prior;
         }
@@ -260,12 +315,22 @@ void name(const int M, const int N, const int K, const float alpha, __global con
           __global const float* B, const float beta, __global float* C) {                      \
     __local float Asub[TSK][TSM];                                                             \
     __local float Bsub[TSK][TSN];                                                             \
-    gemm_tile(ta, tb, M, N, K, alpha, A, B, beta, C, Asub, Bsub);                             \
+    gemm_tile(ta, tb, M, N, K, alpha, A, B, beta, C, Asub, Bsub, 0, 0, 0, 0.0f, 0);            \
 }
 
 GEMM_KERNEL(gemm_nn, 0, 0)
 GEMM_KERNEL(gemm_nt, 0, 1)
 GEMM_KERNEL(gemm_tn, 1, 0)
 GEMM_KERNEL(gemm_tt, 1, 1)
+
+// Z = A B + bias, Y = f(Z): A is M x K (x), B is K x N (the kernel), bias 1 x N.
+__kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))
+void dense_forward(const int M, const int N, const int K, __global const float* A, __global const float* B,
+                   __global const float* bias, const int kind, const float slope, __global float* Z,
+                   __global float* Y) {
+    __local float Asub[TSK][TSM];
+    __local float Bsub[TSK][TSN];
+    gemm_tile(0, 0, M, N, K, 1.0f, A, B, 0.0f, Z, Asub, Bsub, 1, bias, kind, slope, Y);
+}
 
 #endif

@@ -301,6 +301,38 @@ public abstract class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * A dense layer's forward pass: z = x · w + bias (kept for the backward pass), then
+     * a = f(z). An element-wise f runs in the product's epilogue where the backend can (one
+     * kernel launch on OpenCL, z and a stored from the registers); softmax, a row-wise f,
+     * after it. {@code a} may be {@code z} for the linear activation.
+     */
+    public final synchronized void denseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a) {
+        open("denseForward");
+        opsRun++;
+        operand("denseForward", "x", x, DType.FLOAT32);
+        operand("denseForward", "w", w, DType.FLOAT32);
+        operand("denseForward", "bias", bias, DType.FLOAT32);
+        operand("denseForward", "z", z, DType.FLOAT32);
+        operand("denseForward", "a", a, DType.FLOAT32);
+        if (x.cols() != w.rows() || z.rows() != x.rows() || z.cols() != w.cols()) {
+            throw new IllegalArgumentException("denseForward: x " + x.shape() + " times w " + w.shape() + " into z "
+                    + z.shape());
+        }
+        rowVector("denseForward", bias, w.cols());
+        sameShape("denseForward", z, a);
+        if (x.rows() == 0 || w.cols() == 0) {
+            return;
+        }
+        if (f.kind() == Activation.Kind.SOFTMAX) {
+            doGemm(false, false, 1f, x, w, 0f, z, new GemmShape(x.rows(), w.cols(), x.cols()));
+            doAddRowVector(z, bias);
+            doActivationForward(f, z, a);
+        } else {
+            doDenseForward(f, x, w, bias, z, a);
+        }
+    }
+
     /** z[r, j] += bias[j]: the bias of a dense layer, bias being 1 x cols. */
     public final synchronized void addRowVector(Tensor z, Tensor bias) {
         open("addRowVector");
@@ -663,6 +695,9 @@ public abstract class Backend implements AutoCloseable {
 
     /** z += bias then a = f(z) in one pass, for an element-wise f (not softmax). */
     protected abstract void doBiasActivationForward(Activation f, Tensor z, Tensor bias, Tensor a);
+
+    /** z = x · w + bias, a = f(z), for an element-wise f (not softmax), x with at least one row. */
+    protected abstract void doDenseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a);
 
     protected abstract void doAffineWarp(Tensor x, Tensor matrices, Tensor y, int height, int width, int channels,
                                          boolean constantFill, float cval);

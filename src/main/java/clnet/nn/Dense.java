@@ -190,14 +190,8 @@ public final class Dense extends Layer {
         int rows = x.rows();
         ensureCapacity(rows);
         Tensor z = zBuf.firstRows(rows);
-        backend.gemm(false, false, 1f, x, kernel, 0f, z);
-        Tensor a = z;
-        if (aBuf != null) {
-            a = aBuf.firstRows(rows);
-            backend.biasActivationForward(activation, z, bias, a); // one pass: bias, then f
-        } else {
-            backend.addRowVector(z, bias);
-        }
+        Tensor a = aBuf == null ? z : aBuf.firstRows(rows); // linear: a is z
+        backend.denseForward(activation, x, kernel, bias, z, a); // one launch: product, bias, f
         lastX = x;
         lastZ = z;
         lastA = a;

@@ -105,7 +105,32 @@ public final class BackendVerifier {
                             (be, x) -> be.gemm(ta, tb, 0.5f, x[0], x[1], 0.25f, x[2]));
                 }
             }
+            denseForward(m, n, k);
         }
+    }
+
+    /**
+     * A dense layer's forward pass (the product with its bias and activation as the
+     * epilogue): z and a = f(z) for every activation, and the linear one in place (a is z).
+     */
+    private void denseForward(int m, int n, int k) {
+        String shape = m + "x" + n + "x" + k;
+        HostTensor x = uniform(m, k);
+        HostTensor w = uniform(k, n);
+        HostTensor bias = uniform(1, n);
+        for (Activation f : new Activation[] {Activation.LINEAR, Activation.SIGMOID, Activation.TANH, Activation.RELU,
+                Activation.LEAKY_RELU, Activation.ARCTAN, Activation.SOFTMAX}) {
+            HostTensor[] inputs = {x, w, bias, filled(m, n, Float.NaN), filled(m, n, Float.NaN)};
+            compare("denseForward " + f.id(), shape, Tolerance.gemm(k), inputs, 4,
+                    (be, t) -> be.denseForward(f, t[0], t[1], t[2], t[3], t[4]));
+            if (f == Activation.RELU) {
+                compare("denseForward relu z", shape, Tolerance.gemm(k), inputs, 3,
+                        (be, t) -> be.denseForward(f, t[0], t[1], t[2], t[3], t[4]));
+            }
+        }
+        compare("denseForward linear in place", shape, Tolerance.gemm(k),
+                new HostTensor[] {x, w, bias, filled(m, n, Float.NaN)}, 3,
+                (be, t) -> be.denseForward(Activation.LINEAR, t[0], t[1], t[2], t[3], t[3]));
     }
 
     public void elementwise() {
@@ -374,6 +399,17 @@ public final class BackendVerifier {
                     (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0f, x[2]));
             compare(op + " special C b=.5", shape, Tolerance.gemm(k), new HostTensor[] {a, b, special(uniform(r, c))},
                     2, (be, x) -> be.gemm(ta, tb, 1f, x[0], x[1], 0.5f, x[2]));
+        }
+        for (Activation f : new Activation[] {Activation.RELU, Activation.TANH, Activation.LEAKY_RELU}) {
+            HostTensor x = uniform(r, 9);
+            HostTensor w = uniform(9, c);
+            HostTensor bias = uniform(1, c);
+            compare("denseForward " + f.id() + " special x", shape, Tolerance.gemm(9),
+                    new HostTensor[] {special(x), w, bias, filled(r, c, 0f), filled(r, c, 0f)}, 4,
+                    (be, t) -> be.denseForward(f, t[0], t[1], t[2], t[3], t[4]));
+            compare("denseForward " + f.id() + " special bias", shape, Tolerance.gemm(9),
+                    new HostTensor[] {x, w, special(bias), filled(r, c, 0f), filled(r, c, 0f)}, 4,
+                    (be, t) -> be.denseForward(f, t[0], t[1], t[2], t[3], t[4]));
         }
         compare("copy special", shape, Tolerance.EXACT, new HostTensor[] {special(uniform(r, c)), filled(r, c, 0f)}, 1,
                 (be, x) -> be.copy(x[0], x[1]));

@@ -224,6 +224,21 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    protected void doDenseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a) {
+        device.denseForward(f, dev(x), dev(w), dev(bias), dev(z), dev(a));
+        reference.denseForward(f, cpu(x), cpu(w), cpu(bias), cpu(z), cpu(a));
+        String op = "denseForward " + f.id();
+        int launch = launches.merge(op, 1, Integer::sum);
+        String shapes = z.shape() + ", " + a.shape();
+        // z with the product's tolerance (scaled as gemm's), then a = f(z) from the device's z
+        // with the activation's: the epilogue is checked as closely as biasActivationForward is
+        double scale = Math.max(1, maxAbs(x) * maxAbs(w) + maxAbs(bias));
+        compareAndSync(op, launch, shapes, Tolerance.gemm(x.cols()).scaled(scale), z);
+        reference.activationForward(f, cpu(z), cpu(a));
+        compareAndSync(op, launch, shapes, Tolerance.activation(false, a.cols()), a);
+    }
+
+    @Override
     protected void doAddRowVector(Tensor z, Tensor bias) {
         device.addRowVector(dev(z), dev(bias));
         reference.addRowVector(cpu(z), cpu(bias));

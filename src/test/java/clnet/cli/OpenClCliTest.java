@@ -75,10 +75,10 @@ class OpenClCliTest {
     /** A relu kernel 0.1 % off: --validate stops at its first launch and names it. */
     @Test
     void validateNamesAWrongKernelAtItsFirstLaunch(@TempDir Path tmp) throws Exception {
-        for (String file : clnet.backend.opencl.OpenClBackend.KERNEL_FILES) {
+        for (String file : clnet.backend.opencl.OpenClBackend.KERNEL_SOURCES) {
             Files.copy(Path.of("kernels-cl", file), tmp.resolve(file));
         }
-        Path activations = tmp.resolve("activations.cl");
+        Path activations = tmp.resolve("activate.h");
         String correct = Files.readString(activations);
         String wrong = correct.replace("case RELU: return max_nan(v, 0.0f);",
                 "case RELU: return max_nan(v, 0.0f) * 1.001f;");
@@ -91,7 +91,7 @@ class OpenClCliTest {
             CliTest.Run r = CliTest.run("train", "--data", "testdata/mnist-subset", "--epochs", "1", "--layers",
                     "16", "--device", d.id(), "--validate", "--no-save");
             assertEquals(1, r.code(), r.out() + r.err());
-            assertTrue(r.err().startsWith("clnet: error: --validate: biasActivationForward relu on " + d.id()
+            assertTrue(r.err().startsWith("clnet: error: --validate: denseForward relu on " + d.id()
                     + " differs from the CPU reference at launch 1 of that op (tensors (128, 16), (128, 16))"),
                     r.err());
             assertEquals(1, r.err().lines().count(), r.err());

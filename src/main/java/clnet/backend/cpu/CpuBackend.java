@@ -433,6 +433,13 @@ public class CpuBackend extends Backend {
         });
     }
 
+    /** The product, then the epilogue as its own pass: BLAS has no epilogue to put it in. */
+    @Override
+    protected void doDenseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a) {
+        doGemm(false, false, 1f, x, w, 0f, z, new GemmShape(x.rows(), w.cols(), x.cols()));
+        doBiasActivationForward(f, z, bias, a);
+    }
+
     /** f(v) for an element-wise activation: the formulas of {@link #doActivationForward}. */
     private static float activate(Activation.Kind kind, float slope, float v) {
         return switch (kind) {

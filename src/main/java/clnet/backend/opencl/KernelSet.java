@@ -62,9 +62,16 @@ import org.jocl.cl_program;
  * and replaced; a cache that cannot be written only costs the compile next time.
  */
 final class KernelSet {
+    /** Functions every kernel file may use (the activations), put before each file's text. */
+    static final String SHARED_HEADER = "activate.h";
+
     /** The kernel files, in {@code kernels-cl/} in the source tree and the jar. */
     static final List<String> FILES =
             List.of("elementwise.cl", "activations.cl", "losses.cl", "optimizers.cl", "gemm.cl");
+
+    /** Every file of {@code kernels-cl/} that is read: the shared header and the kernel files. */
+    static final List<String> SOURCES = java.util.stream.Stream.concat(java.util.stream.Stream.of(SHARED_HEADER),
+            FILES.stream()).toList();
 
     /** Where kernel sources come from instead of the jar (see {@link OpenClBackend#KERNEL_DIR_PROPERTY}). */
     static final String KERNEL_DIR_PROPERTY = "clnet.kernels.dir";
@@ -118,7 +125,8 @@ final class KernelSet {
      */
     void add(String file, String options) {
         remove(file);
-        String source = enumDefines() + "#line 1\n" + kernelSource(file);
+        String source = enumDefines() + "#line 1 \"" + SHARED_HEADER + "\"\n" + kernelSource(SHARED_HEADER)
+                + "#line 1 \"" + file + "\"\n" + kernelSource(file);
         // each device of a platform its own build: PoCL 3.1 shares compiled kernels between
         // identical devices in a cache whose counts race when two threads run them at once
         String own = (options == null ? "" : options) + " -DCLNET_DEVICE_INDEX=" + device.deviceIndex();

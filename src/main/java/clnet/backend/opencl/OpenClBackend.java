@@ -35,6 +35,8 @@ import org.jocl.cl_program;
 public final class OpenClBackend extends Backend {
     /** The kernel files, in {@code kernels-cl/} in the source tree and the jar. */
     public static final List<String> KERNEL_FILES = KernelSet.FILES;
+    /** Every file of {@code kernels-cl/} that clnet reads: the kernel files and the header put before each. */
+    public static final List<String> KERNEL_SOURCES = KernelSet.SOURCES;
 
     /**
      * Where kernel sources come from instead of the jar, for kernel development: edit a
@@ -318,6 +320,12 @@ public final class OpenClBackend extends Backend {
         String kernel = "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
         run(kernel, gemm.global(s.m(), s.n()), gemm.local(), s.m(), s.n(), s.k(), alpha, floats(a), bm, beta,
                 floats(c));
+    }
+
+    @Override
+    protected void doDenseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a) {
+        run("dense_forward", gemm.global(x.rows(), w.cols()), gemm.local(), x.rows(), w.cols(), x.cols(), floats(x),
+                floats(w), floats(bias), f.kind().ordinal(), f.alpha(), floats(z), floats(a));
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import clnet.backend.Tensor;
+import clnet.ops.Activation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -81,6 +82,53 @@ class GemmKernelTest {
         return configs(device).stream().map(config -> DynamicContainer.dynamicContainer(config.toString(),
                 Stream.of("nn", "nt", "tn", "tt").map(op -> DynamicTest.dynamicTest("gemm_" + op,
                         () -> check(device, config, op.charAt(0) == 't', op.charAt(1) == 't')))));
+    }
+
+    /**
+     * dense_forward (the product with a dense layer's bias and activation as its epilogue)
+     * gives bit for bit what gemm_nn and then bias_activation_forward give, in every
+     * configuration: fusing the launches must not change a trained model's numbers.
+     */
+    @TestFactory
+    Stream<DynamicTest> denseForwardEqualsTheProductThenTheEpilogue() {
+        ClDevice device = OpenClTestDevice.get();
+        return configs(device).stream().map(config -> DynamicTest.dynamicTest(config.toString(),
+                () -> checkDenseForward(device, config)));
+    }
+
+    private static void checkDenseForward(ClDevice device, GemmConfig config) {
+        OpenClBackend backend = BACKENDS.computeIfAbsent(config, c -> new OpenClBackend(device, c));
+        for (int[] s : shapes()) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            Operands p = Operands.of(m, n, k, false, false);
+            float[] bias = new float[n];
+            for (int j = 0; j < n; j++) {
+                bias[j] = (j % 7 - 3) * 0.375f;
+            }
+            try (Tensor x = backend.alloc(m, k);
+                 Tensor w = backend.alloc(k, n);
+                 Tensor b = backend.alloc(1, n);
+                 Tensor z1 = backend.alloc(m, n);
+                 Tensor a1 = backend.alloc(m, n);
+                 Tensor z2 = backend.alloc(m, n);
+                 Tensor a2 = backend.alloc(m, n)) {
+                backend.upload(p.a, x);
+                backend.upload(p.b, w);
+                backend.upload(bias, b);
+                for (Activation f : new Activation[] {Activation.RELU, Activation.TANH, Activation.LEAKY_RELU,
+                        Activation.LINEAR}) {
+                    backend.denseForward(f, x, w, b, z1, a1);
+                    backend.gemm(false, false, 1f, x, w, 0f, z2);
+                    backend.biasActivationForward(f, z2, b, a2);
+                    String at = String.format(Locale.ROOT, "%s dense_forward %s, M=%d N=%d K=%d", config, f.id(), m, n,
+                            k);
+                    assertArrayEquals(backend.download(z2).data(), backend.download(z1).data(), at + ": z");
+                    assertArrayEquals(backend.download(a2).data(), backend.download(a1).data(), at + ": a");
+                }
+            }
+        }
     }
 
     private static void check(ClDevice device, GemmConfig config, boolean transA, boolean transB) {

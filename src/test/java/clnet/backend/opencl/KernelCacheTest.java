@@ -104,7 +104,7 @@ class KernelCacheTest {
         try (OpenClBackend b = OpenClTestDevice.open()) {
             works(b);
         }
-        for (String file : OpenClBackend.KERNEL_FILES) {
+        for (String file : OpenClBackend.KERNEL_SOURCES) {
             Files.writeString(kernels.resolve(file), Files.readString(Path.of("kernels-cl", file))
                     + (file.equals("optimizers.cl") ? "\n// edited\n" : ""));
         }

@@ -46,7 +46,7 @@ class OpenClBackendTest {
 
     @Test
     void theShippedKernelsAreInTheJarResources() throws Exception {
-        for (String file : OpenClBackend.KERNEL_FILES) {
+        for (String file : OpenClBackend.KERNEL_SOURCES) {
             assertEquals(Files.readString(Path.of("kernels-cl", file)), OpenClBackend.kernelSource(file), file);
         }
     }
