@@ -66,9 +66,11 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
-     * How often the host has waited for this backend so far: every {@link #download} and
-     * {@link #finish} (the only calls that wait for queued work). {@code clnet bench} reports
-     * it per epoch: a training step waits for nothing, so an epoch waits once, for its
+     * How often the host has waited for this backend's results so far: every
+     * {@link #download} and {@link #finish}. (An upload may also wait, for the copy itself: a
+     * large one is written straight from the Java array, and a staged one for its buffer's
+     * copy before last.) {@code clnet bench} reports it per epoch: a training step from a
+     * resident dataset on one device waits for nothing, so an epoch waits once, for its
      * metrics.
      */
     public final synchronized long hostWaits() {
@@ -159,9 +161,9 @@ public abstract class Backend implements AutoCloseable {
     /** Waits for the ops queued so far, then copies {@code src} into {@code dst}. */
     public final synchronized void download(Tensor src, float[] dst) {
         open("download");
-        hostWaits++;
         elementOperand("download", "src", src);
         length("download", dst.length, src);
+        hostWaits++;
         doDownload(src, dst);
     }
 
@@ -321,6 +323,10 @@ public abstract class Backend implements AutoCloseable {
         }
         rowVector("denseForward", bias, w.cols());
         sameShape("denseForward", z, a);
+        if (a == z && f.kind() != Activation.Kind.LINEAR) {
+            throw new IllegalArgumentException("denseForward: a may be z only for the linear activation, not "
+                    + f.id() + " (the backward pass needs z)");
+        }
         if (x.rows() == 0 || w.cols() == 0) {
             return;
         }

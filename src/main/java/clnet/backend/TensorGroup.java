@@ -13,10 +13,11 @@ import java.util.List;
  * op, one kernel launch, instead of one per parameter.
  *
  * <p>Parts start at multiples of the layout's alignment (an OpenCL device places a
- * sub-buffer only at its base address alignment); the padding between them is zero when
- * the group is allocated and stays zero under every op the whole takes, since each maps 0
- * to 0 where the gradient is 0. Parts are views of the whole: closing a part frees nothing,
- * closing the whole closes every part.
+ * sub-buffer only at its base address alignment). The padding between them belongs to no
+ * part: it is zero when the group is allocated, what the whole's ops write there is never
+ * read through a part, and both backends write it alike (a validating run compares wholes).
+ * Parts are views of the whole: closing a part frees nothing, closing the whole closes
+ * every part.
  *
  * @param whole the parts and their padding, a (1, {@code layout.size()}) tensor
  * @param parts one tensor per shape of the layout, in its order

@@ -2,6 +2,7 @@ package clnet.nn;
 
 import clnet.backend.Parameter;
 import clnet.backend.Backend;
+import clnet.backend.DType;
 import clnet.device.Backends;
 import clnet.backend.Tensor;
 import clnet.backend.TensorGroup;
@@ -52,9 +53,16 @@ public final class Sequential implements Trainable, AutoCloseable {
     private final java.util.Set<String> layerNames = new java.util.HashSet<>(); // a set: 10^5 layers stay linear
     private String name = "sequential";
     private Backend backend;
-    /** Every layer's weights, and their gradients, each in one group of one layout; null before build. */
+    /**
+     * Every layer's weights, and their gradients, each in one group of one layout; null before
+     * build, and where no single buffer of the device holds them (then the parts are tensors
+     * of their own).
+     */
     private TensorGroup weightGroup;
     private TensorGroup gradientGroup;
+    /** The weights and gradients the layers were given, in {@link #parameters()} order. */
+    private List<Tensor> weightParts = List.of();
+    private List<Tensor> gradientParts = List.of();
     private final boolean ownsBackend;
     private long seed = DEFAULT_SEED;
     private Optimizer optimizer;
@@ -273,31 +281,59 @@ public final class Sequential implements Trainable, AutoCloseable {
         for (Layer l : layers) {
             shapes.addAll(l.parameterShapes());
         }
-        freeParameterGroups();
-        if (!shapes.isEmpty()) {
+        freeParameters();
+        if (fitsOneBuffer(shapes)) {
             // every layer's weights in one group and their gradients in another of the same
             // layout: the optimizer then updates all parameters in one op
             weightGroup = backend.allocGroup(shapes);
+            weightParts = weightGroup.parts();
             gradientGroup = backend.allocGroup(shapes);
+            gradientParts = gradientGroup.parts();
+        } else {
+            // more than one buffer of the device holds: a tensor each, an optimizer op each
+            weightParts = new ArrayList<>();
+            gradientParts = new ArrayList<>();
+            for (Shape s : shapes) {
+                weightParts.add(backend.alloc(s, DType.FLOAT32));
+                gradientParts.add(backend.alloc(s, DType.FLOAT32));
+            }
         }
         Rng rng = new Rng(seed);
         int at = 0;
         for (Layer l : layers) {
             int k = l.parameterShapes().size();
-            l.build(backend, rng.split(), k == 0 ? List.of() : weightGroup.parts().subList(at, at + k),
-                    k == 0 ? List.of() : gradientGroup.parts().subList(at, at + k));
+            l.build(backend, rng.split(), weightParts.subList(at, at + k), gradientParts.subList(at, at + k));
             at += k;
         }
         attachOptimizer();
     }
 
-    private void freeParameterGroups() {
-        for (TensorGroup g : new TensorGroup[] {weightGroup, gradientGroup}) {
-            if (g != null) {
-                g.whole().close();
+    /** Whether one buffer of the backend holds all of {@code shapes} laid out as a group. */
+    private boolean fitsOneBuffer(List<Shape> shapes) {
+        if (shapes.isEmpty()) {
+            return false;
+        }
+        long elements = 0;
+        for (Shape s : shapes) {
+            elements += s.size() + backend.groupAlignment(); // at most one alignment of padding each
+        }
+        return elements <= Integer.MAX_VALUE && 4L * elements <= backend.maxAllocationBytes();
+    }
+
+    private void freeParameters() {
+        if (weightGroup != null) {
+            weightGroup.whole().close();
+            gradientGroup.whole().close();
+        } else {
+            for (Tensor t : weightParts) {
+                t.close();
+            }
+            for (Tensor t : gradientParts) {
+                t.close();
             }
         }
         weightGroup = gradientGroup = null;
+        weightParts = gradientParts = List.of();
     }
 
     /** All trainable parameters, layer by layer. */
@@ -624,7 +660,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         for (Layer l : layers) {
             l.close();
         }
-        freeParameterGroups();
+        freeParameters();
         if (optimizer != null) {
             optimizer.close();
         }

@@ -91,7 +91,7 @@ public abstract class Optimizer implements AutoCloseable {
     public void attach(Backend backend, List<Parameter> parameters, Tensor weights, Tensor gradients) {
         if ((weights == null) != (gradients == null) || weights != null && (weights.groupLayout() == null
                 || !weights.groupLayout().equals(gradients.groupLayout())
-                || weights.groupLayout().shapes().size() != parameters.size())) {
+                || !weights.groupLayout().shapes().equals(parameters.stream().map(p -> p.value().shape()).toList()))) {
             throw new IllegalArgumentException("optimizer " + id() + ": weights and gradients must be wholes of one"
                     + " group layout with a part per parameter");
         }
@@ -132,13 +132,13 @@ public abstract class Optimizer implements AutoCloseable {
         try {
             if (wholes != null) {
                 TensorGroup.Layout layout = weights.groupLayout();
+                for (int i = 0; i < parameters.size(); i++) {
+                    made.add(new Tensor[wholes.length]); // a row per parameter, even without slots (plain SGD)
+                }
                 for (int j = 0; j < wholes.length; j++) {
                     TensorGroup g = backend.allocGroup(layout.shapes(), layout.alignment());
                     wholes[j] = g.whole();
                     for (int i = 0; i < parameters.size(); i++) {
-                        if (j == 0) {
-                            made.add(new Tensor[wholes.length]);
-                        }
                         made.get(i)[j] = g.parts().get(i);
                     }
                 }

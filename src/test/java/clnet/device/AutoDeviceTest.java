@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clnet.TemporaryCacheDirectory;
+import clnet.backend.Backend;
+import clnet.backend.Tensor;
+import clnet.backend.cpu.CpuBackend;
 import clnet.backend.opencl.ClDevice;
 import clnet.backend.opencl.OpenClTestDevice;
+import clnet.nn.Dense;
+import clnet.nn.Sequential;
+import clnet.ops.Loss;
+import clnet.optim.RMSprop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -52,6 +59,43 @@ class AutoDeviceTest {
         // a cache that is garbage is measured again, not trusted and not fatal
         Files.writeString(file, "\\u12\u0000garbage=");
         assertTrue(AutoDevice.choose(net, 32).reason().contains("measured now"));
+    }
+
+    /**
+     * The calibration times fit's step: a model's training step plus fit's two batch gathers
+     * takes as many launches as the workload's step, on the CPU backend and on OpenCL (where
+     * a fused or split op shows as a different count of kernels).
+     */
+    @Test
+    void theCalibratedStepIsAModelsTrainingStep() {
+        int[] widths = {6, 8, 8, 3};
+        int batch = 5;
+        for (java.util.function.Supplier<Backend> open : java.util.List.<java.util.function.Supplier<Backend>>of(
+                CpuBackend::withNativeBlas, OpenClTestDevice::open)) {
+            long modelStep;
+            try (Backend b = open.get();
+                 Sequential m = new Sequential(b)) {
+                m.add(new Dense(widths[1], "relu").inputShape(widths[0]));
+                m.add(new Dense(widths[2], "relu"));
+                m.add(new Dense(widths[3], "softmax"));
+                m.compile(new RMSprop(), Loss.CATEGORICAL_CROSSENTROPY);
+                try (Tensor x = b.alloc(batch, widths[0]);
+                     Tensor y = b.alloc(batch, widths[3]);
+                     Tensor metrics = b.alloc(1, 8)) {
+                    m.trainOnBatch(x, y, metrics, 0); // the first step allocates buffers and slots
+                    long before = b.launches();
+                    m.trainOnBatch(x, y, metrics, 0);
+                    modelStep = b.launches() - before + 2; // and fit gathers x and y
+                }
+            }
+            try (Backend b = open.get();
+                 AutoDevice.Workload w = new AutoDevice.Workload(b, widths, batch)) {
+                w.steps(1);
+                long before = b.launches();
+                w.steps(1);
+                assertEquals(modelStep, b.launches() - before, b.name());
+            }
+        }
     }
 
     @Test

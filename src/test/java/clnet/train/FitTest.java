@@ -100,7 +100,7 @@ class FitTest {
     /**
      * A training step never waits for the device (issue 7): an epoch of 4 steps and one of
      * 25 read back the same once (the epoch's metrics), so every step is queued without a
-     * download or finish; with validation data, one more read per epoch.
+     * download or finish; validation adds no read (its sums share the epoch's).
      */
     @Test
     void trainingStepsNeverWaitForTheDevice() {

@@ -125,8 +125,9 @@ final class KernelSet {
      */
     void add(String file, String options) {
         remove(file);
-        String source = enumDefines() + "#line 1 \"" + SHARED_HEADER + "\"\n" + kernelSource(SHARED_HEADER)
-                + "#line 1 \"" + file + "\"\n" + kernelSource(file);
+        // each part starts on a line of its own: a file need not end with a newline
+        String source = enumDefines() + "\n#line 1 \"" + SHARED_HEADER + "\"\n" + kernelSource(SHARED_HEADER)
+                + "\n#line 1 \"" + file + "\"\n" + kernelSource(file);
         // each device of a platform its own build: PoCL 3.1 shares compiled kernels between
         // identical devices in a cache whose counts race when two threads run them at once
         String own = (options == null ? "" : options) + " -DCLNET_DEVICE_INDEX=" + device.deviceIndex();

@@ -84,11 +84,13 @@ public final class OpenClBackend extends Backend {
             }
             kernels.add("gemm.cl", gemm.defines());
             if (gemm.variant() == GemmConfig.Variant.GPU) {
-                long limit = kernels.workGroupLimit("gemm_nn");
+                // dense_forward is the product with an epilogue: more registers, perhaps a smaller limit
+                long limit = Math.min(kernels.workGroupLimit("gemm_nn"), kernels.workGroupLimit("dense_forward"));
                 if (limit < gemm.workGroupSize()) {
                     GemmConfig smaller = GemmConfig.gpu(limit);
                     if (smaller.workGroupSize() > limit) {
-                        throw new OpenClException(String.format("gemm_nn on %s runs at most %d work-items per group;"
+                        throw new OpenClException(String.format("gemm_nn or dense_forward on %s runs at most %d"
+                                + " work-items per group;"
                                 + " its smallest tiling (%s) needs %d", device.id(), limit, smaller,
                                 smaller.workGroupSize()), CL.CL_INVALID_WORK_GROUP_SIZE, null);
                     }

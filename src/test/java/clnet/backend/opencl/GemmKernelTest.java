@@ -117,8 +117,11 @@ class GemmKernelTest {
                 backend.upload(p.a, x);
                 backend.upload(p.b, w);
                 backend.upload(bias, b);
+                float[] nans = nans(m * n);
                 for (Activation f : new Activation[] {Activation.RELU, Activation.TANH, Activation.LEAKY_RELU,
-                        Activation.LINEAR}) {
+                        Activation.LINEAR, Activation.SIGMOID, Activation.ARCTAN}) {
+                    backend.upload(nans, z1); // a store the kernel missed shows as NaN
+                    backend.upload(nans, a1);
                     backend.denseForward(f, x, w, b, z1, a1);
                     backend.gemm(false, false, 1f, x, w, 0f, z2);
                     backend.biasActivationForward(f, z2, b, a2);
