@@ -146,8 +146,15 @@ void outer_block(const int transA, const int edge, const int M, const int N, con
             #pragma unroll
             for (int v = 0; v < NV; v++) {
                 const int n = n0 + v * VW;
+                const floatv zv = acc[i][v] + bv[v];
+                if ((!edge || n + VW <= N) && (kind == RELU || kind == LINEAR)) {
+                    // whole vectors: relu as max_nan(z, 0) is, z <= 0 (-0 included) to +0, NaN kept
+                    VSTORE(zv, 0, C + m * N + n);
+                    VSTORE(kind == LINEAR ? zv : select(zv, (floatv)(0.0f), zv <= (floatv)(0.0f)), 0, Y + m * N + n);
+                    continue;
+                }
                 float z[VW];
-                VSTORE(acc[i][v] + bv[v], 0, z);
+                VSTORE(zv, 0, z);
                 #pragma unroll
                 for (int l = 0; l < VW; l++) {
                     if (!edge || n + l < N) {
