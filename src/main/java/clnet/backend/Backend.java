@@ -305,9 +305,9 @@ public abstract class Backend implements AutoCloseable {
 
     /**
      * A dense layer's forward pass: z = x · w + bias (kept for the backward pass), then
-     * a = f(z). An element-wise f runs in the product's epilogue where the backend can (one
-     * kernel launch on OpenCL, z and a stored from the registers); softmax, a row-wise f,
-     * after it. {@code a} may be {@code z} for the linear activation.
+     * a = f(z). The bias and an element-wise f run in the product's epilogue where the
+     * backend can (one kernel launch on OpenCL, z and a stored from the registers); softmax,
+     * a row-wise f, after it. {@code a} may be {@code z} for the linear activation.
      */
     public final synchronized void denseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a) {
         open("denseForward");
@@ -331,8 +331,7 @@ public abstract class Backend implements AutoCloseable {
             return;
         }
         if (f.kind() == Activation.Kind.SOFTMAX) {
-            doGemm(false, false, 1f, x, w, 0f, z, new GemmShape(x.rows(), w.cols(), x.cols()));
-            doAddRowVector(z, bias);
+            doDenseForward(Activation.LINEAR, x, w, bias, z, z); // the product and bias, then the rows' softmax
             doActivationForward(f, z, a);
         } else {
             doDenseForward(f, x, w, bias, z, a);
