@@ -501,6 +501,11 @@ public final class Sequential implements Trainable, AutoCloseable {
     }
 
     @Override
+    public Tensor gradientsWhole() {
+        return gradientGroup == null ? null : gradientGroup.whole();
+    }
+
+    @Override
     public List<Tensor> gradients() {
         List<Tensor> gs = new ArrayList<>();
         for (Parameter p : parameters()) {

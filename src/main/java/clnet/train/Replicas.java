@@ -2,6 +2,7 @@ package clnet.train;
 
 import clnet.backend.Backend;
 import clnet.backend.Tensor;
+import clnet.backend.TensorGroup;
 import clnet.ops.Augmentation;
 import clnet.tensor.HostTensor;
 import java.util.ArrayList;
@@ -46,7 +47,10 @@ final class Replicas implements AutoCloseable {
     private final int batch;
     private final int steps;
     private final int blocks;
-    /** The subtree sums of every device, on the host on their way to the others: [device][parameter]. */
+    /**
+     * The subtree sums of every device, on the host on their way to the others:
+     * [device][exchanged tensor] (see {@link Replica#exchanged}).
+     */
     private float[][][] roots = new float[0][][];
     /** One thread per device beyond the first, which the calling thread drives; null for one device. */
     private final java.util.concurrent.ExecutorService threads;
@@ -62,6 +66,12 @@ final class Replicas implements AutoCloseable {
         Tensor metrics;
         Tensor warped;
         Tensor matrices;
+        /**
+         * What the reduction adds and sends: the gradients' group as one tensor where every
+         * device lays it out alike (one transfer and one axpy per tree node, not one per
+         * parameter), else the gradients one by one.
+         */
+        List<Tensor> exchanged = List.of();
         /** The sum of this device's leaves (when it owns more than one), then a buffer per tree level below it. */
         Tensor[][] tree = new Tensor[0][];
         /** The other devices' subtree sums, uploaded each step ({@code null} at this device's own index). */
@@ -106,8 +116,19 @@ final class Replicas implements AutoCloseable {
         try {
             for (int d = 0; d < n; d++) {
                 Trainable m = d == 0 ? model : model.replicate(group.get(d));
-                Replica r = new Replica(m, d > 0, blocks);
-                devices.add(r);
+                devices.add(new Replica(m, d > 0, blocks));
+            }
+            // every replica's gradients in one group, all of one layout (devices may align differently)
+            Tensor first = model.gradientsWhole();
+            boolean wholes = first != null;
+            for (Replica r : devices) {
+                Tensor w = r.model.gradientsWhole();
+                wholes &= w != null && first != null && w.groupLayout().equals(first.groupLayout());
+            }
+            for (int d = 0; d < n; d++) {
+                Replica r = devices.get(d);
+                Trainable m = r.model;
+                r.exchanged = wholes ? List.of(m.gradientsWhole()) : m.gradients();
                 Backend b = r.backend;
                 r.train = BatchSource.of(b, x, y, dataOnDevice);
                 r.xb = b.alloc(batch, x.cols());
@@ -117,7 +138,7 @@ final class Replicas implements AutoCloseable {
                     r.warped = b.alloc(batch, x.cols());
                     r.matrices = b.alloc(batch, Augmentation.MATRIX);
                 }
-                List<Tensor> grads = m.gradients();
+                List<Tensor> grads = r.exchanged;
                 int levels = Integer.numberOfTrailingZeros(leavesPerDevice); // the subtree's depth
                 r.tree = new Tensor[leavesPerDevice > 1 ? levels + 1 : 0][];
                 for (int l = 0; l < r.tree.length; l++) {
@@ -142,10 +163,13 @@ final class Replicas implements AutoCloseable {
         }
     }
 
+    /** Zeroed tensors like {@code like}'s: a group's whole of the same layout for a whole. */
     private static Tensor[] allocLike(Backend b, List<Tensor> like) {
         Tensor[] ts = new Tensor[like.size()];
         for (int i = 0; i < ts.length; i++) {
-            ts[i] = b.alloc(like.get(i).shape(), like.get(i).dtype());
+            TensorGroup.Layout layout = like.get(i).groupLayout();
+            ts[i] = layout != null ? b.allocGroup(layout.shapes(), layout.alignment()).whole()
+                    : b.alloc(like.get(i).shape(), like.get(i).dtype());
         }
         return ts;
     }
@@ -213,7 +237,7 @@ final class Replicas implements AutoCloseable {
         onEveryDevice(d -> {
             Replica r = devices.get(d);
             subtreeIntoGradients(r, d, step, start, rows, matrices, image, augmentation);
-            List<Tensor> grads = r.model.gradients();
+            List<Tensor> grads = r.exchanged;
             for (int p = 0; n > 1 && p < grads.size(); p++) {
                 r.backend.download(grads.get(p), roots[d][p]);
             }
@@ -235,10 +259,10 @@ final class Replicas implements AutoCloseable {
                 r.backend.upload(roots[j][p], r.peers[j][p]);
             }
         }
-        Tensor[] own = r.model.gradients().toArray(new Tensor[0]);
+        Tensor[] own = r.exchanged.toArray(new Tensor[0]);
         Tensor[] sum = combine(r, d, own, 0, n);
         if (sum != own) {
-            copy(r.backend, sum, r.model.gradients());
+            copy(r.backend, sum, r.exchanged);
         }
     }
 
@@ -250,7 +274,7 @@ final class Replicas implements AutoCloseable {
             leaf(r, lo, step, start, rows, matrices, image, augmentation);
         } else {
             subtree(r, lo, lo + leavesPerDevice, r.tree[0], 1, step, start, rows, matrices, image, augmentation);
-            copy(r.backend, r.tree[0], r.model.gradients());
+            copy(r.backend, r.tree[0], r.exchanged);
         }
     }
 
@@ -311,7 +335,7 @@ final class Replicas implements AutoCloseable {
         int r0 = leafStart(i, rows);
         int r1 = leafStart(i + 1, rows);
         if (r1 == r0) {
-            for (Tensor g : r.model.gradients()) {
+            for (Tensor g : r.exchanged) {
                 r.backend.fill(g, 0f);
             }
             return;
@@ -335,7 +359,7 @@ final class Replicas implements AutoCloseable {
                          float[] matrices, int[] image, Augmentation augmentation) {
         if (hi - lo == 1) {
             leaf(r, lo, step, start, rows, matrices, image, augmentation);
-            copy(r.backend, r.model.gradients(), into);
+            copy(r.backend, r.exchanged, into);
             return;
         }
         int mid = (lo + hi) >>> 1;

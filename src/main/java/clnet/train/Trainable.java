@@ -55,6 +55,12 @@ public interface Trainable extends AutoCloseable {
     /** The gradient tensors {@link #computeGradients} writes, in a fixed order. */
     java.util.List<Tensor> gradients();
 
+    /**
+     * The gradients as one tensor, the whole of the group whose parts {@link #gradients()}
+     * are ({@link clnet.backend.TensorGroup}), or null when they are tensors of their own.
+     */
+    Tensor gradientsWhole();
+
     /** A copy in {@code other}, with the same weights and optimizer and layer state; the caller closes it. */
     Trainable replicate(Backend other);
 
