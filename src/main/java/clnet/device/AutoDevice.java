@@ -66,9 +66,9 @@ public final class AutoDevice {
         if (candidates.size() == 1) {
             return new Choice("cpu", "no OpenCL device");
         }
-        // "step=3": the step of fused dense layers and one optimizer op over parameter groups, as
+        // "step=4": the step of fused dense layers and one optimizer op over parameter groups, as
         // fit's is now (verdicts measured on an older step are measured again)
-        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch + " step=3")
+        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch + " step=4")
                 .hashCode());
         Path file = CacheDirectory.path().resolve("auto-device.properties");
         Properties cache = load(file);
