@@ -133,40 +133,12 @@ void outer_block(const int transA, const int edge, const int M, const int N, con
         }
     }
 
-    if (dense) {
-        floatv bv[NV];
-        #pragma unroll
-        for (int v = 0; v < NV; v++) {
-            bv[v] = edge ? load_masked(bias + n0 + v * VW, N - n0 - v * VW) : VLOAD(0, bias + n0 + v * VW);
-        }
-        #pragma unroll
-        for (int i = 0; i < TM; i++) {
-            const int m = m0 + i;
-            if (m >= M) break;
-            #pragma unroll
-            for (int v = 0; v < NV; v++) {
-                const int n = n0 + v * VW;
-                const floatv zv = acc[i][v] + bv[v];
-                if ((!edge || n + VW <= N) && (kind == RELU || kind == LINEAR)) {
-                    // whole vectors: relu as max_nan(z, 0) is, z <= 0 (-0 included) to +0, NaN kept
-                    VSTORE(zv, 0, C + m * N + n);
-                    VSTORE(kind == LINEAR ? zv : select(zv, (floatv)(0.0f), zv <= (floatv)(0.0f)), 0, Y + m * N + n);
-                    continue;
-                }
-                float z[VW];
-                VSTORE(zv, 0, z);
-                #pragma unroll
-                for (int l = 0; l < VW; l++) {
-                    if (!edge || n + l < N) {
-                        C[m * N + n + l] = z[l];
-                        Y[m * N + n + l] = activate(kind, slope, z[l]);
-                    }
-                }
-            }
-        }
-        return;
+    floatv bv[NV]; // dense_forward's bias, this block's columns
+    #pragma unroll
+    for (int v = 0; v < NV; v++) {
+        bv[v] = !dense ? (floatv)(0.0f)
+                : edge ? load_masked(bias + n0 + v * VW, N - n0 - v * VW) : VLOAD(0, bias + n0 + v * VW);
     }
-
     #pragma unroll
     for (int i = 0; i < TM; i++) {
         const int m = m0 + i;
@@ -175,7 +147,25 @@ void outer_block(const int transA, const int edge, const int M, const int N, con
         for (int v = 0; v < NV; v++) {
             const int n = n0 + v * VW;
             __global float* c = C + m * N + n;
-            if (!edge || n + VW <= N) {
+            const int whole = !edge || n + VW <= N;
+            if (dense) {
+                const floatv zv = acc[i][v] + bv[v];
+                if (whole && (kind == RELU || kind == LINEAR)) {
+                    // whole vectors: relu as max_nan(z, 0) is, z <= 0 (-0 included) to +0, NaN kept
+                    VSTORE(zv, 0, c);
+                    VSTORE(kind == LINEAR ? zv : select(zv, (floatv)(0.0f), zv <= (floatv)(0.0f)), 0, Y + m * N + n);
+                } else {
+                    float z[VW];
+                    VSTORE(zv, 0, z);
+                    #pragma unroll
+                    for (int l = 0; l < VW; l++) {
+                        if (!edge || n + l < N) {
+                            c[l] = z[l];
+                            Y[m * N + n + l] = activate(kind, slope, z[l]);
+                        }
+                    }
+                }
+            } else if (whole) {
                 const floatv r = alpha * acc[i][v];
                 VSTORE(beta == 0.0f ? r : r + beta * VLOAD(0, c), 0, c);
             } else {
