@@ -17,7 +17,8 @@
 //
 // Both parts also have dense_forward, a dense layer's forward pass in one launch: the NN
 // product with the layer's epilogue, Z = A B + bias (kept for the backward pass) and
-// Y = f(Z) for an element-wise activation f (activate.h), stored from the registers. It adds
+// Y = f(Z) for an element-wise activation f (activate.h; the CPU part computes relu and
+// linear on whole vectors itself, to the same values), stored from the registers. It adds
 // the bias to the same float the plain product would have stored, so Z and Y are bit for bit
 // those of gemm_nn followed by bias_activation_forward. CPU twin: CpuBackend.doDenseForward.
 
