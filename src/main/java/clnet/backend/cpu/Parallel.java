@@ -9,9 +9,12 @@ import java.util.concurrent.ForkJoinWorkerThread;
  * small pool of daemon threads the others. Each element is computed by the same formula
  * whichever thread takes it, so results do not depend on the split; sums are split only
  * along independent outputs (columns, rows), never within one sum, so they keep their
- * order. The pool's threads park when idle, and OpenBLAS's OpenMP threads wait passively
- * (OMP_WAIT_POLICY=PASSIVE, set by the launcher), so the two never spin against each other
- * on the same cores: a backend runs one op at a time, either a BLAS call or one of these.
+ * order. A backend runs one op at a time, either a BLAS call or one of these loops, so at
+ * most as many threads work as there are cores. The pool's threads park when idle;
+ * OpenBLAS's OpenMP threads spin for a moment after a product before they sleep (libgomp's
+ * default), which can overlap the next loop for a fraction of a millisecond: making them
+ * sleep at once (OMP_WAIT_POLICY=PASSIVE) or running these loops on one thread changed no
+ * step time measurably on 2 cores (clnet bench, 2026-11-29), so neither is imposed.
  */
 final class Parallel {
     private Parallel() {
