@@ -748,6 +748,15 @@ public abstract class Backend implements AutoCloseable {
 
     /** Owner first, then open, then dtype: the same message for the same mistake everywhere. */
     private void operand(String op, String role, Tensor t, DType dtype) {
+        operand(op, role, t, dtype, false);
+    }
+
+    /** A float32 operand of an element-wise op, which may be a group's whole (see {@link #sameLayout}). */
+    private void elementOperand(String op, String role, Tensor t) {
+        operand(op, role, t, DType.FLOAT32, true);
+    }
+
+    private void operand(String op, String role, Tensor t, DType dtype, boolean wholeTaken) {
         if (t == null) {
             throw new IllegalArgumentException(op + ": no tensor given for " + role);
         }
@@ -761,18 +770,10 @@ public abstract class Backend implements AutoCloseable {
         if (t.dtype() != dtype) {
             throw new IllegalArgumentException(op + ": " + role + " must be " + dtype + ", got " + t);
         }
-        if (t.groupLayout() != null) {
+        if (t.groupLayout() != null && !wholeTaken) {
             throw new IllegalArgumentException(op + ": " + role + " is a tensor group's whole, which only fill, copy,"
                     + " axpy, upload, download and the optimizer steps take; pass one of its parts");
         }
-    }
-
-    /** A float32 operand of an element-wise op, which may be a group's whole (see {@link #sameLayout}). */
-    private void elementOperand(String op, String role, Tensor t) {
-        if (t != null && t.groupLayout() != null && t.owner() == this && !t.isClosed()) {
-            return; // a whole: float32 by construction
-        }
-        operand(op, role, t, DType.FLOAT32);
     }
 
     /** Both tensors are wholes of one layout, or neither is a whole: element i is the same element in both. */

@@ -53,22 +53,40 @@ public record TensorGroup(Tensor whole, List<Tensor> parts) {
             if (alignment < 1) {
                 throw new IllegalArgumentException("allocGroup: alignment " + alignment + " must be positive");
             }
+            for (int i = 0; i < shapes.size(); i++) {
+                if (shapes.get(i).size() == 0) {
+                    throw new IllegalArgumentException("allocGroup: part " + i + " " + shapes.get(i)
+                            + " has no elements");
+                }
+            }
+            long[] starts = starts(shapes, alignment);
+            long size = starts[shapes.size()];
+            if (size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("allocGroup: " + shapes.size() + " parts need " + size
+                        + " elements, more than one tensor holds (2^31 - 1)");
+            }
             List<Integer> offsets = new ArrayList<>();
+            for (int i = 0; i < shapes.size(); i++) {
+                offsets.add((int) starts[i]);
+            }
+            return new Layout(shapes, offsets, alignment, (int) size);
+        }
+
+        /** The elements a group of {@code shapes} at {@code alignment} (positive) takes, padding included. */
+        public static long elements(List<Shape> shapes, int alignment) {
+            return starts(shapes, alignment)[shapes.size()];
+        }
+
+        /** Where each part starts, each at the next multiple of {@code alignment}, then where the last ends. */
+        private static long[] starts(List<Shape> shapes, int alignment) {
+            long[] starts = new long[shapes.size() + 1];
             long next = 0;
             for (int i = 0; i < shapes.size(); i++) {
-                Shape s = shapes.get(i);
-                if (s.size() == 0) {
-                    throw new IllegalArgumentException("allocGroup: part " + i + " " + s + " has no elements");
-                }
-                long offset = (next + alignment - 1) / alignment * alignment;
-                next = offset + s.size();
-                if (next > Integer.MAX_VALUE) {
-                    throw new IllegalArgumentException("allocGroup: " + shapes.size() + " parts need " + next
-                            + " elements, more than one tensor holds (2^31 - 1)");
-                }
-                offsets.add((int) offset);
+                starts[i] = (next + alignment - 1) / alignment * alignment;
+                next = starts[i] + shapes.get(i).size();
             }
-            return new Layout(shapes, offsets, alignment, (int) next);
+            starts[shapes.size()] = next;
+            return starts;
         }
 
         /** Elements in part {@code i}. */

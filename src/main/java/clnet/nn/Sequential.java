@@ -313,10 +313,7 @@ public final class Sequential implements Trainable, AutoCloseable {
         if (shapes.isEmpty()) {
             return false;
         }
-        long elements = 0;
-        for (Shape s : shapes) {
-            elements += s.size() + backend.groupAlignment(); // at most one alignment of padding each
-        }
+        long elements = TensorGroup.Layout.elements(shapes, backend.groupAlignment());
         return elements <= Integer.MAX_VALUE && 4L * elements <= backend.maxAllocationBytes();
     }
 

@@ -123,6 +123,31 @@ public class CpuBackend extends Backend {
         return n;
     }
 
+    /** A loop over [from, to) of one segment: {@code a[k]} is operand k's array there, null for a null operand. */
+    private interface SegmentLoop {
+        void run(float[][] a, int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over every element of same-layout operands (one segment for plain
+     * tensors; parts and padding for group wholes), each segment split over the cores at
+     * {@code costPerIndex} units of work per element.
+     */
+    private static void forEachSegment(int costPerIndex, SegmentLoop body, Tensor... operands) {
+        float[][][] segments = new float[operands.length][][];
+        for (int k = 0; k < operands.length; k++) {
+            segments[k] = operands[k] == null ? null : segments(operands[k]);
+        }
+        int[] lengths = lengths(operands[0]);
+        for (int s = 0; s < lengths.length; s++) {
+            float[][] a = new float[operands.length][];
+            for (int k = 0; k < operands.length; k++) {
+                a[k] = segments[k] == null ? null : segments[k][s];
+            }
+            Parallel.forRange(lengths[s], costPerIndex, (from, to) -> body.run(a, from, to));
+        }
+    }
+
     @Override
     protected void doUpload(float[] src, int offset, Tensor dst) {
         float[][] d = segments(dst);
@@ -175,18 +200,13 @@ public class CpuBackend extends Backend {
 
     @Override
     protected void doAxpy(float alpha, Tensor x, Tensor y) {
-        float[][] xss = segments(x);
-        float[][] yss = segments(y);
-        int[] n = lengths(x);
-        for (int s = 0; s < n.length; s++) {
-            float[] xs = xss[s];
-            float[] ys = yss[s];
-            Parallel.forRange(n[s], 1, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    ys[i] += alpha * xs[i];
-                }
-            });
-        }
+        forEachSegment(1, (a, from, to) -> {
+            float[] xs = a[0];
+            float[] ys = a[1];
+            for (int i = from; i < to; i++) {
+                ys[i] += alpha * xs[i];
+            }
+        }, x, y);
     }
 
     @Override
@@ -746,84 +766,61 @@ public class CpuBackend extends Backend {
 
     @Override
     protected void doSgdStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, boolean nesterov) {
-        float[][] wss = segments(w);
-        float[][] gss = segments(g);
-        float[][] vss = v == null ? null : segments(v);
-        int[] lengths = lengths(w);
-        for (int s = 0; s < lengths.length; s++) {
-            float[] ws = wss[s];
-            float[] gs = gss[s];
-            int n = lengths[s];
-            if (vss == null) {
-                Parallel.forRange(n, 1, (i0, i1) -> {
-                    for (int i = i0; i < i1; i++) {
-                        ws[i] -= lr * gs[i];
-                    }
-                });
-                continue;
-            }
-            float[] vs = vss[s];
-            Parallel.forRange(n, 2, (i0, i1) -> {
+        forEachSegment(v == null ? 1 : 2, (a, i0, i1) -> {
+            float[] ws = a[0];
+            float[] gs = a[1];
+            float[] vs = a[2];
+            if (vs == null) {
                 for (int i = i0; i < i1; i++) {
-                    float vi = momentum * vs[i] - lr * gs[i];
-                    vs[i] = vi;
-                    ws[i] += nesterov ? momentum * vi - lr * gs[i] : vi;
+                    ws[i] -= lr * gs[i];
                 }
-            });
-        }
+                return;
+            }
+            for (int i = i0; i < i1; i++) {
+                float vi = momentum * vs[i] - lr * gs[i];
+                vs[i] = vi;
+                ws[i] += nesterov ? momentum * vi - lr * gs[i] : vi;
+            }
+        }, w, g, v);
     }
 
     @Override
     protected void doRmspropStep(Tensor w, Tensor g, Tensor v, Tensor mom, float lr, float rho, float momentum, float eps) {
-        float[][] wss = segments(w);
-        float[][] gss = segments(g);
-        float[][] vss = segments(v);
-        float[][] mss = mom == null ? null : segments(mom);
-        int[] lengths = lengths(w);
-        for (int s = 0; s < lengths.length; s++) {
-            float[] ws = wss[s];
-            float[] gs = gss[s];
-            float[] vs = vss[s];
-            float[] ms = mss == null ? null : mss[s];
-            Parallel.forRange(lengths[s], 4, (i0, i1) -> {
-                for (int i = i0; i < i1; i++) {
-                    float gi = gs[i];
-                    float vi = rho * vs[i] + (1f - rho) * gi * gi;
-                    vs[i] = vi;
-                    float inc = lr * gi / (float) Math.sqrt(vi + eps);
-                    if (ms != null) {
-                        inc = momentum * ms[i] + inc;
-                        ms[i] = inc;
-                    }
-                    ws[i] -= inc;
+        forEachSegment(4, (a, i0, i1) -> {
+            float[] ws = a[0];
+            float[] gs = a[1];
+            float[] vs = a[2];
+            float[] ms = a[3];
+            for (int i = i0; i < i1; i++) {
+                float gi = gs[i];
+                float vi = rho * vs[i] + (1f - rho) * gi * gi;
+                vs[i] = vi;
+                float inc = lr * gi / (float) Math.sqrt(vi + eps);
+                if (ms != null) {
+                    inc = momentum * ms[i] + inc;
+                    ms[i] = inc;
                 }
-            });
-        }
+                ws[i] -= inc;
+            }
+        }, w, g, v, mom);
     }
 
     @Override
     protected void doAdamStep(Tensor w, Tensor g, Tensor m, Tensor v, float alpha, float beta1, float beta2, float eps) {
-        float[][] wss = segments(w);
-        float[][] gss = segments(g);
-        float[][] mss = segments(m);
-        float[][] vss = segments(v);
-        int[] lengths = lengths(w);
-        for (int s = 0; s < lengths.length; s++) {
-            float[] ws = wss[s];
-            float[] gs = gss[s];
-            float[] ms = mss[s];
-            float[] vs = vss[s];
-            Parallel.forRange(lengths[s], 4, (i0, i1) -> {
-                for (int i = i0; i < i1; i++) {
-                    float gi = gs[i];
-                    float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
-                    float vi = vs[i] + (gi * gi - vs[i]) * (1f - beta2);
-                    ms[i] = mi;
-                    vs[i] = vi;
-                    ws[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
-                }
-            });
-        }
+        forEachSegment(4, (a, i0, i1) -> {
+            float[] ws = a[0];
+            float[] gs = a[1];
+            float[] ms = a[2];
+            float[] vs = a[3];
+            for (int i = i0; i < i1; i++) {
+                float gi = gs[i];
+                float mi = ms[i] + (gi - ms[i]) * (1f - beta1);
+                float vi = vs[i] + (gi * gi - vs[i]) * (1f - beta2);
+                ms[i] = mi;
+                vs[i] = vi;
+                ws[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
+            }
+        }, w, g, m, v);
     }
 
     @Override
