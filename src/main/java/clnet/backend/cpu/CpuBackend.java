@@ -33,16 +33,21 @@ public class CpuBackend extends Backend {
     /** The native BLAS the products go through, or null for EJML's (the reference). */
     private final BLAS blas;
 
+    /** Who runs the element-wise loops: the calling thread beside a threaded BLAS, else every core. */
+    private final Parallel loops;
+
     /**
      * The reference backend: every product through EJML. This is the oracle of the
      * differential tests and of {@code --validate}, and {@code --device cpu:reference}.
      */
     public CpuBackend() {
-        this.blas = null;
+        this(null);
     }
 
     private CpuBackend(BLAS blas) {
         this.blas = blas;
+        this.loops = blas != null && NativeBlas.threads() > 1 && !Parallel.threadsSet() ? Parallel.CALLER
+                : Parallel.CORES;
     }
 
     /**
@@ -69,7 +74,8 @@ public class CpuBackend extends Backend {
     public String description() {
         int threads = Runtime.getRuntime().availableProcessors();
         if (blas != null) {
-            return "cpu (OpenBLAS through JNI, core " + NativeBlas.coreType() + ", " + threads + " threads)";
+            return "cpu (OpenBLAS through JNI, core " + NativeBlas.coreType() + ", " + NativeBlas.threads()
+                    + " threads" + (loops.threads() == 1 && threads > 1 ? ", other ops on the calling thread" : "") + ")";
         }
         String why = NativeBlas.unavailableReason();
         return "cpu:reference (EJML, " + threads + " threads" + (why == null ? "" : "; " + why) + ")";
@@ -133,7 +139,7 @@ public class CpuBackend extends Backend {
      * tensors; parts and padding for group wholes), each segment split over the cores at
      * {@code costPerIndex} units of work per element.
      */
-    private static void forEachSegment(int costPerIndex, SegmentLoop body, Tensor... operands) {
+    private void forEachSegment(int costPerIndex, SegmentLoop body, Tensor... operands) {
         float[][][] segments = new float[operands.length][][];
         for (int k = 0; k < operands.length; k++) {
             segments[k] = operands[k] == null ? null : segments(operands[k]);
@@ -144,7 +150,7 @@ public class CpuBackend extends Backend {
             for (int k = 0; k < operands.length; k++) {
                 a[k] = segments[k] == null ? null : segments[k][s];
             }
-            Parallel.forRange(lengths[s], costPerIndex, (from, to) -> body.run(a, from, to));
+            loops.forRange(lengths[s], costPerIndex, (from, to) -> body.run(a, from, to));
         }
     }
 
@@ -215,7 +221,7 @@ public class CpuBackend extends Backend {
         CpuTensor idx = cpu(indices);
         CpuTensor d = cpu(dst);
         int cols = src.cols();
-        Parallel.forRange(dst.rows(), cols, (r0, r1) -> {
+        loops.forRange(dst.rows(), cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int from = idx.indices[start + r];
                 if (from < 0 || from >= src.rows()) {
@@ -235,7 +241,7 @@ public class CpuBackend extends Backend {
         // element g = offset + i takes word g % 4 of Philox block g / 4: one generator call per four elements
         long firstBlock = offset / 4;
         int blocks = (int) ((offset + n + 3) / 4 - firstBlock);
-        Parallel.forRange(blocks, 64, (b0, b1) -> {
+        loops.forRange(blocks, 64, (b0, b1) -> {
             float[] u = new float[4];
             for (int b = b0; b < b1; b++) {
                 long block = firstBlock + b;
@@ -299,7 +305,7 @@ public class CpuBackend extends Backend {
         float[] zs = cpu(z).data();
         float[] bs = cpu(bias).data();
         int cols = z.cols();
-        Parallel.forRange(z.rows(), cols, (r0, r1) -> {
+        loops.forRange(z.rows(), cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int base = r * cols;
                 for (int j = 0; j < cols; j++) {
@@ -316,7 +322,7 @@ public class CpuBackend extends Backend {
         float[] sc = cpu(scale).data();
         float[] sh = cpu(shift).data();
         int cols = x.cols();
-        Parallel.forRange(x.rows(), cols, (r0, r1) -> {
+        loops.forRange(x.rows(), cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int base = r * cols;
                 for (int j = 0; j < cols; j++) {
@@ -333,7 +339,7 @@ public class CpuBackend extends Backend {
         float[] ms = cpu(matrices).data();
         float[] ys = cpu(y).data();
         int size = h * w * channels;
-        Parallel.forRange(x.rows(), size, (i0, i1) -> {
+        loops.forRange(x.rows(), size, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 int a = i * 6;
                 int base = i * size;
@@ -382,17 +388,21 @@ public class CpuBackend extends Backend {
         int cols = x.cols();
         int rows = x.rows();
         // row by row, so memory is read in order (threads take column ranges); each column is
-        // still summed from row 0 down, the order of the kernel's one work-item per column
-        float[] sums = new float[cols];
-        Parallel.forRange(cols, rows, (j0, j1) -> {
+        // still summed from row 0 down, the order of the kernel's one work-item per column.
+        // Each row is copied out first: the JIT vectorizes sums[j] += row[j], both arrays at
+        // one index, but not a read of xs at another offset (to it, xs might be sums).
+        loops.forRange(cols, rows, (j0, j1) -> {
+            int width = j1 - j0;
+            float[] sums = new float[width];
+            float[] row = new float[width];
             for (int r = 0; r < rows; r++) {
-                int base = r * cols;
-                for (int j = j0; j < j1; j++) {
-                    sums[j] += xs[base + j];
+                System.arraycopy(xs, r * cols + j0, row, 0, width);
+                for (int j = 0; j < width; j++) {
+                    sums[j] += row[j];
                 }
             }
-            for (int j = j0; j < j1; j++) {
-                os[j] = alpha * sums[j];
+            for (int j = 0; j < width; j++) {
+                os[j0 + j] = alpha * sums[j];
             }
         });
     }
@@ -407,15 +417,15 @@ public class CpuBackend extends Backend {
         float slope = f.alpha();
         switch (f.kind()) {
             case LINEAR -> System.arraycopy(zs, 0, as, 0, n);
-            case SIGMOID -> Parallel.forRange(n, 8, (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = sigmoid(zs[i]); });
-            case TANH -> Parallel.forRange(n, 8,
+            case SIGMOID -> loops.forRange(n, 8, (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = sigmoid(zs[i]); });
+            case TANH -> loops.forRange(n, 8,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = (float) Math.tanh(zs[i]); });
-            case RELU -> Parallel.forRange(n, 1, (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = Math.max(zs[i], 0f); });
-            case LEAKY_RELU -> Parallel.forRange(n, 1,
+            case RELU -> loops.forRange(n, 1, (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = Math.max(zs[i], 0f); });
+            case LEAKY_RELU -> loops.forRange(n, 1,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = zs[i] > 0f ? zs[i] : slope * zs[i]; });
-            case ARCTAN -> Parallel.forRange(n, 8,
+            case ARCTAN -> loops.forRange(n, 8,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) as[i] = (float) Math.atan(zs[i]); });
-            case SOFTMAX -> Parallel.forRange(z.rows(), 8 * z.cols(), (r0, r1) -> softmaxRows(zs, as, r0, r1, z.cols()));
+            case SOFTMAX -> loops.forRange(z.rows(), 8 * z.cols(), (r0, r1) -> softmaxRows(zs, as, r0, r1, z.cols()));
         }
     }
 
@@ -430,7 +440,7 @@ public class CpuBackend extends Backend {
         // two plain loops per row, z += b then a = f(z): the JIT vectorizes each, not one that
         // stores to two arrays, nor one with a switch in it (relu's forward pass took 13% of
         // inference time that way, and a row now takes a third of the time)
-        Parallel.forRange(z.rows(), 2 * cols, (r0, r1) -> {
+        loops.forRange(z.rows(), 2 * cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int base = r * cols;
                 for (int j = 0; j < cols; j++) {
@@ -453,11 +463,35 @@ public class CpuBackend extends Backend {
         });
     }
 
-    /** The product, then the epilogue as its own pass: BLAS has no epilogue to put it in. */
+    /**
+     * The reference takes the product, then the epilogue as its own pass. BLAS has no
+     * epilogue, but it adds the product to C: with C set to the bias in every row first (a
+     * copy per row), the bias costs no pass of its own, and f(z) is one vectorized loop. The
+     * bias then enters the sum before the product's last partial sums rather than after
+     * them, within the product's tolerance of the kernel's rounding.
+     */
     @Override
     protected void doDenseForward(Activation f, Tensor x, Tensor w, Tensor bias, Tensor z, Tensor a) {
-        doGemm(false, false, 1f, x, w, 0f, z, new GemmShape(x.rows(), w.cols(), x.cols()));
-        doBiasActivationForward(f, z, bias, a);
+        GemmShape shape = new GemmShape(x.rows(), w.cols(), x.cols());
+        if (blas == null) {
+            doGemm(false, false, 1f, x, w, 0f, z, shape);
+            doBiasActivationForward(f, z, bias, a);
+            return;
+        }
+        float[] zs = cpu(z).data();
+        float[] bs = cpu(bias).data();
+        int cols = z.cols();
+        for (int r = 0, rows = z.rows(); r < rows; r++) {
+            System.arraycopy(bs, 0, zs, r * cols, cols);
+        }
+        doGemm(false, false, 1f, x, w, 1f, z, shape);
+        if (f.kind() == Activation.Kind.LINEAR) {
+            if (a != z) {
+                System.arraycopy(zs, 0, cpu(a).data(), 0, z.size());
+            }
+        } else {
+            doActivationForward(f, z, a);
+        }
     }
 
     /** f(v) for an element-wise activation: the formulas of {@link #doActivationForward}. */
@@ -512,25 +546,26 @@ public class CpuBackend extends Backend {
         float slope = f.alpha();
         switch (f.kind()) {
             case LINEAR -> System.arraycopy(da, 0, dz, 0, n);
-            case SIGMOID -> Parallel.forRange(n, 1,
+            case SIGMOID -> loops.forRange(n, 1,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = da[i] * as[i] * (1f - as[i]); });
-            case TANH -> Parallel.forRange(n, 1,
+            case TANH -> loops.forRange(n, 1,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = da[i] * (1f - as[i] * as[i]); });
             // the derivative at 0 is taken as 0 for relu and as the slope for leaky relu,
             // as TensorFlow does; relu selects dA's bits or +0 without a branch, which a
-            // random sign pattern would mispredict half the time
-            case RELU -> Parallel.forRange(n, 1, (i0, i1) -> {
+            // random sign pattern would mispredict half the time (the same select written
+            // as z > 0 ? dA : 0 made a training step 10-15 % slower)
+            case RELU -> loops.forRange(n, 1, (i0, i1) -> {
                 for (int i = i0; i < i1; i++) {
                     dz[i] = Float.intBitsToFloat(Float.floatToRawIntBits(da[i]) & -(zs[i] > 0f ? 1 : 0));
                 }
             });
-            case LEAKY_RELU -> Parallel.forRange(n, 1,
+            case LEAKY_RELU -> loops.forRange(n, 1,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = zs[i] > 0f ? da[i] : slope * da[i]; });
-            case ARCTAN -> Parallel.forRange(n, 1,
+            case ARCTAN -> loops.forRange(n, 1,
                     (i0, i1) -> { for (int i = i0; i < i1; i++) dz[i] = da[i] / (1f + zs[i] * zs[i]); });
             case SOFTMAX -> {
                 int cols = z.cols();
-                Parallel.forRange(z.rows(), 2 * cols, (r0, r1) -> {
+                loops.forRange(z.rows(), 2 * cols, (r0, r1) -> {
                     for (int r = r0; r < r1; r++) {
                         int base = r * cols;
                         float dot = 0f;
@@ -748,7 +783,7 @@ public class CpuBackend extends Backend {
         if (g != null) {
             float[] gs = cpu(g).data();
             float twoL2 = 2f * l2;
-            Parallel.forRange(w.size(), 4, (i0, i1) -> {
+            loops.forRange(w.size(), 4, (i0, i1) -> {
                 for (int i = i0; i < i1; i++) {
                     float wi = ws[i];
                     gs[i] += l1 * Math.signum(wi) + twoL2 * wi;

@@ -57,6 +57,54 @@ final class NativeBlas {
         return UNAVAILABLE;
     }
 
+    /**
+     * How many threads the library runs a product on: 1 for a serial build (Debian's
+     * {@code libopenblas0-serial}, found by the path the process mapped) or where
+     * {@code OPENBLAS_NUM_THREADS} (else {@code OMP_NUM_THREADS}) says 1, else the cores,
+     * which OpenBLAS's threaded builds take by default.
+     */
+    static int threads() {
+        return THREADS;
+    }
+
+    private static final int THREADS = BLAS_INSTANCE == null ? 1
+            : threads(System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_NUM_THREADS"), mappedLibrary(),
+                      Runtime.getRuntime().availableProcessors());
+
+    /**
+     * The rule of {@link #threads()}: the first of the two variables that is set and reads
+     * as a number (OpenBLAS's own order) at most {@code cores}; else 1 for a serial
+     * library's path (Debian puts serial OpenBLAS and BLIS in {@code *-serial} directories,
+     * the single-threaded reference BLAS in {@code blas/}); else {@code cores}.
+     */
+    static int threads(String openBlasNumThreads, String ompNumThreads, String library, int cores) {
+        for (String limit : new String[] {openBlasNumThreads, ompNumThreads}) {
+            if (limit != null && !limit.isBlank()) {
+                try {
+                    return Math.max(1, Math.min(cores, Integer.parseInt(limit.split(",")[0].trim())));
+                } catch (NumberFormatException e) {
+                    // OpenBLAS passes over a value it cannot read, and so does this
+                }
+            }
+        }
+        return library != null && (library.contains("serial") || library.contains("/blas/libblas.so")) ? 1 : cores;
+    }
+
+    /** The file the BLAS was loaded from, as the process mapped it ({@code /proc/self/maps}), or null. */
+    static String mappedLibrary() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+                int slash = line.indexOf('/');
+                if (slash >= 0 && (line.contains("/libblas.so") || line.contains("/libopenblas"))) {
+                    return line.substring(slash).trim();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // not Linux: nothing to tell
+        }
+        return null;
+    }
+
     /** What the library was told about the core ({@code OPENBLAS_CORETYPE}), for the device line. */
     static String coreType() {
         String core = System.getenv("OPENBLAS_CORETYPE");

@@ -1,5 +1,6 @@
 package clnet.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -63,5 +65,21 @@ class NativeBlasTest {
     @TestFactory
     Stream<DynamicTest> oneTrainingStepFromIdenticalWeights() {
         return family(13, BackendVerifier::trainingStep);
+    }
+
+    /** Whether the element-wise loops leave the other cores to the BLAS's threads depends on this count. */
+    @Test
+    void blasThreadsFollowTheVariablesThenTheLibrarysBuild() {
+        String openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3";
+        String serial = "/usr/lib/x86_64-linux-gnu/openblas-serial/libblas.so.3";
+        assertEquals(8, NativeBlas.threads(null, null, openmp, 8));
+        assertEquals(1, NativeBlas.threads(null, null, serial, 8));
+        assertEquals(1, NativeBlas.threads(null, null, "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", 8));
+        assertEquals(8, NativeBlas.threads(null, null, null, 8));
+        assertEquals(1, NativeBlas.threads("1", "4", openmp, 8));
+        assertEquals(4, NativeBlas.threads(null, "4,2", openmp, 8)); // OpenMP's nested list: the outer level
+        assertEquals(8, NativeBlas.threads("64", null, openmp, 8));
+        assertEquals(2, NativeBlas.threads("x", "2", openmp, 8));
+        assertEquals(1, NativeBlas.threads(" ", null, serial, 8));
     }
 }
