@@ -66,9 +66,10 @@ public final class AutoDevice {
         if (candidates.size() == 1) {
             return new Choice("cpu", "no OpenCL device");
         }
-        // "step=4": the step of fused dense layers and one optimizer op over parameter groups, as
-        // fit's is now (verdicts measured on an older step are measured again)
-        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch + " step=4")
+        // "step=5": the step of fused dense layers and one optimizer op over parameter groups, as
+        // fit's is now, with the CPU backend's loops beside OpenBLAS's threads rather than
+        // against them (verdicts measured on an older step or backend are measured again)
+        String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch + " step=5")
                 .hashCode());
         Path file = CacheDirectory.path().resolve("auto-device.properties");
         Properties cache = load(file);
