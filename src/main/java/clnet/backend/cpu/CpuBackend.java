@@ -47,7 +47,7 @@ public class CpuBackend extends Backend {
     private CpuBackend(BLAS blas) {
         this.blas = blas;
         this.loops = blas != null && NativeBlas.threads() > 1 && !Parallel.threadsSet() ? Parallel.CALLER
-                : Parallel.CORES;
+                : Parallel.cores();
     }
 
     /**
@@ -74,8 +74,13 @@ public class CpuBackend extends Backend {
     public String description() {
         int threads = Runtime.getRuntime().availableProcessors();
         if (blas != null) {
-            return "cpu (OpenBLAS through JNI, core " + NativeBlas.coreType() + ", " + NativeBlas.threads()
-                    + " threads" + (loops.threads() == 1 && threads > 1 ? ", other ops on the calling thread" : "") + ")";
+            String core = "OpenBLAS through JNI, core " + NativeBlas.coreType();
+            if (NativeBlas.threads() > 1) {
+                return "cpu (" + core + ", " + NativeBlas.threads() + " threads of its own"
+                        + (loops.threads() == 1 && threads > 1 ? "; other ops on the calling thread" : "") + ")";
+            }
+            return "cpu (" + core + ", serial build; products and other ops split over " + loops.threads()
+                    + " threads)";
         }
         String why = NativeBlas.unavailableReason();
         return "cpu:reference (EJML, " + threads + " threads" + (why == null ? "" : "; " + why) + ")";
@@ -272,8 +277,28 @@ public class CpuBackend extends Backend {
             return;
         }
         if (blas != null) {
-            // BLAS itself does not read C when beta is 0 (NativeBlasTest holds it to that with NaN in C)
-            NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, am.data, a.cols(), bm.data, b.cols(), beta, cm.data);
+            // BLAS itself does not read C when beta is 0 (NativeBlasTest holds it to that with NaN in C).
+            // Beside a serial BLAS the product is split over the cores, along the longer side of C:
+            // its rows are op(A)'s rows (A's columns when transposed), its columns op(B)'s
+            // columns (B's rows when transposed), split on 16-float (cache line) boundaries
+            float[] ad = am.data;
+            float[] bd = bm.data;
+            float[] cd = cm.data;
+            int lda = a.cols();
+            int ldb = b.cols();
+            if (NativeBlas.threads() > 1) {
+                NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, ad, lda, bd, ldb, beta, cd); // its own threads
+            } else if (m >= n) {
+                loops.forRange(m, n * k, (r0, r1) -> NativeBlas.sgemm(blas, transA, transB, r1 - r0, n, k, alpha, ad,
+                        transA ? r0 : r0 * lda, lda, bd, 0, ldb, beta, cd, r0 * n, n));
+            } else {
+                loops.forRange((n + 15) / 16, 16 * m * k, (b0, b1) -> {
+                    int j0 = b0 * 16;
+                    int j1 = Math.min(n, b1 * 16);
+                    NativeBlas.sgemm(blas, transA, transB, m, j1 - j0, k, alpha, ad, 0, lda, bd, transB ? j0 * ldb : j0,
+                            ldb, beta, cd, j0, n);
+                });
+            }
             return;
         }
         if (beta == 0f) {

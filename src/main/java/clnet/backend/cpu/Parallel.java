@@ -1,37 +1,46 @@
 package clnet.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Who runs the CPU backend's element-wise loops: the calling thread alone, or the calling
- * thread and a small pool of daemon threads, one part each. Each element is computed by the
- * same formula whichever thread takes it, so results do not depend on the split; sums are
- * split only along independent outputs (columns, rows), never within one sum, so they keep
- * their order.
+ * Who runs the CPU backend's work: its element-wise loops and, beside a single-threaded
+ * BLAS, the parts of its matrix products. Either the calling thread alone ({@link #CALLER})
+ * or the calling thread and one worker per further core ({@link #cores()}), each taking a
+ * contiguous part. Each element is computed by the same formula whichever thread takes it,
+ * so results do not depend on the split; sums are split only along independent outputs
+ * (columns, rows), never within one sum, so they keep their order.
  *
- * <p>With a multi-threaded BLAS the loops stay on the calling thread ({@link #CALLER}):
- * OpenBLAS's OpenMP threads do not sleep between products but spin for milliseconds
- * (libgomp's default), waiting for the next one, so a pool thread of ours would not find a
- * free core but share one with a spinning thread, and the scheduler's time slices then
- * stall both the loop and the next product. Measured on 2 cores (mnist_mlp at batch 128,
- * both ways in one process, epochs alternating, 6 each, medians; 2026-11-29): a training
- * step 4.63 ms against 5.19 ms with the loops split over the cores (4.70 against 5.15 in a
- * second run), inference 1.28 against 1.38 ms per batch (1.26 against 1.43). The
- * reference backend, whose EJML products leave no threads behind, splits its loops over
- * the cores ({@link #CORES}), and so does every backend when {@code clnet.cpu.threads} is set.
+ * <p>The workers are clnet's only compute threads besides the caller, so they may wait for
+ * the next part by spinning (as OpenMP's threads do) for a while before they park: a step's
+ * ops follow each other within microseconds, and waking a parked thread costs more than
+ * most of them. They never share a core with a BLAS's own threads: the CPU backend uses
+ * {@link #cores()} only with a serial BLAS (or without one) and {@link #CALLER} beside a
+ * threaded one, whose OpenMP threads themselves spin for milliseconds between products
+ * (libgomp's default). A loop that finds the workers busy (another backend's op on another
+ * thread, or a loop inside a loop) runs on its caller alone.
  */
 final class Parallel {
     /** Below this many units of work per thread, handing work over costs more than it saves. */
     static final int GRAIN = 16_384;
 
+    /** How long an idle worker spins before it parks: longer than the gaps between a step's ops. */
+    private static final long SPIN_NANOS = 200_000;
+
     /** Every loop on the calling thread. */
     static final Parallel CALLER = new Parallel(1);
 
     /** Loops split over the cores, or over the system property {@code clnet.cpu.threads} threads. */
-    static final Parallel CORES = new Parallel(Math.max(1, Integer.getInteger("clnet.cpu.threads",
-            Runtime.getRuntime().availableProcessors())));
+    static Parallel cores() {
+        return Cores.INSTANCE;
+    }
+
+    /** Holds the workers, started the first time a backend asks for them. */
+    private static final class Cores {
+        static final Parallel INSTANCE = new Parallel(Math.max(1, Integer.getInteger("clnet.cpu.threads",
+                Runtime.getRuntime().availableProcessors())));
+    }
 
     /** Whether {@code clnet.cpu.threads} is set: then loops take that many threads beside any BLAS. */
     static boolean threadsSet() {
@@ -39,16 +48,16 @@ final class Parallel {
     }
 
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final AtomicInteger pending = new AtomicInteger();
 
-    private Parallel(int threads) {
+    Parallel(int threads) {
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setDaemon(true);
-            t.setName("clnet-cpu-" + t.getPoolIndex());
-            return t;
-        }, null, false);
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+        }
     }
 
     /** How many threads run a loop at most. */
@@ -68,19 +77,100 @@ final class Parallel {
     void forRange(int n, int costPerIndex, Range body) {
         long work = (long) n * Math.max(1, costPerIndex);
         int parts = (int) Math.min(threads, Math.max(1, work / GRAIN));
-        if (parts <= 1) {
+        if (parts <= 1 || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] others = new ForkJoinTask<?>[parts - 1];
-        for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) n * p / parts);
-            int to = (int) ((long) n * (p + 1) / parts);
-            others[p - 1] = pool.submit(() -> body.run(from, to));
+        try {
+            pending.set(parts - 1);
+            for (int p = 1; p < parts; p++) {
+                workers[p - 1].start(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+            }
+            Throwable failure = null;
+            try {
+                body.run(0, (int) ((long) n / parts));
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+            for (int spins = 0; pending.get() > 0; spins++) {
+                if ((spins & 1023) == 1023) {
+                    Thread.yield(); // a worker without a core of its own (a loaded machine) gets one
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            for (int p = 1; p < parts; p++) {
+                Throwable f = workers[p - 1].takeFailure(); // every one taken, so none is left for the next loop
+                failure = failure == null ? f : failure;
+            }
+            if (failure instanceof RuntimeException r) {
+                throw r;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+        } finally {
+            busy.set(false);
         }
-        body.run(0, (int) ((long) n / parts));
-        for (ForkJoinTask<?> t : others) {
-            t.join();
+    }
+
+    /** A daemon thread that runs one part at a time, handed over through volatile fields. */
+    private final class Worker {
+        private final Thread thread;
+        private volatile Range body;
+        private volatile boolean parked;
+        private int from;
+        private int to;
+        private Throwable failure;
+
+        Worker(int index) {
+            thread = new Thread(this::loop, "clnet-cpu-" + index);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Hands over a part; the write of {@code body} publishes {@code from} and {@code to}. */
+        void start(Range part, int partFrom, int partTo) {
+            from = partFrom;
+            to = partTo;
+            body = part;
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        Throwable takeFailure() {
+            Throwable f = failure;
+            failure = null;
+            return f;
+        }
+
+        private void loop() {
+            long idleSince = System.nanoTime();
+            while (true) {
+                Range part = body;
+                if (part != null) {
+                    try {
+                        part.run(from, to);
+                    } catch (Throwable e) {
+                        failure = e; // read by the caller after pending reaches 0
+                    }
+                    body = null;
+                    pending.decrementAndGet();
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    // set parked before the last look at body: a start() that wrote body after
+                    // that look reads parked as true and unparks (volatile accesses are ordered)
+                    parked = true;
+                    if (body == null) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    idleSince = System.nanoTime();
+                }
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import clnet.VerifierChecks;
 import clnet.verify.BackendVerifier;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -67,19 +68,26 @@ class NativeBlasTest {
         return family(13, BackendVerifier::trainingStep);
     }
 
-    /** Whether the element-wise loops leave the other cores to the BLAS's threads depends on this count. */
+    /** Whether the backend splits products and loops over its own threads depends on this count. */
     @Test
     void blasThreadsFollowTheVariablesThenTheLibrarysBuild() {
-        String openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3";
-        String serial = "/usr/lib/x86_64-linux-gnu/openblas-serial/libblas.so.3";
+        String dir = "/usr/lib/x86_64-linux-gnu/";
+        List<String> openmp = List.of(dir + "openblas-openmp/libblas.so.3", dir + "openblas-openmp/libopenblasp-r0.3.21.so");
+        List<String> serial = List.of(dir + "openblas-serial/libblas.so.3", dir + "openblas-serial/libopenblas-r0.3.21.so");
         assertEquals(8, NativeBlas.threads(null, null, openmp, 8));
         assertEquals(1, NativeBlas.threads(null, null, serial, 8));
-        assertEquals(1, NativeBlas.threads(null, null, "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", 8));
-        assertEquals(8, NativeBlas.threads(null, null, null, 8));
+        assertEquals(1, NativeBlas.threads(null, null, List.of(dir + "blis-serial/libblas.so.3"), 8));
+        assertEquals(8, NativeBlas.threads(null, null, List.of(dir + "blis-pthread/libblas.so.3"), 8));
+        assertEquals(1, NativeBlas.threads(null, null, List.of(dir + "blas/libblas.so.3"), 8));
+        assertEquals(8, NativeBlas.threads(null, null, List.of(), 8)); // unknown: as if threaded
+        // the serial wrapper bound to a threaded library that was loaded first
+        assertEquals(8, NativeBlas.threads(null, null,
+                List.of(dir + "openblas-serial/libblas.so.3", dir + "openblas-openmp/libopenblasp-r0.3.21.so"), 8));
         assertEquals(1, NativeBlas.threads("1", "4", openmp, 8));
         assertEquals(4, NativeBlas.threads(null, "4,2", openmp, 8)); // OpenMP's nested list: the outer level
+        assertEquals(1, NativeBlas.threads("8", null, serial, 8)); // a serial build reads no variable
         assertEquals(8, NativeBlas.threads("64", null, openmp, 8));
         assertEquals(2, NativeBlas.threads("x", "2", openmp, 8));
-        assertEquals(1, NativeBlas.threads(" ", null, serial, 8));
+        assertEquals(8, NativeBlas.threads(" ", null, openmp, 8));
     }
 }
