@@ -56,6 +56,9 @@ public final class AutoDevice {
         candidates.add("cpu");
         StringBuilder machine = new StringBuilder(cpuModel()).append(" x").append(Runtime.getRuntime()
                 .availableProcessors()).append(" blas=").append(System.getenv("OPENBLAS_CORETYPE"));
+        try (CpuBackend cpu = CpuBackend.withNativeBlas()) {
+            machine.append(" | ").append(cpu.description()); // which BLAS, and how it is threaded
+        }
         for (ClDevice d : devices) {
             if (d.isCpu()) {
                 candidates.add(d.id());
@@ -67,8 +70,8 @@ public final class AutoDevice {
             return new Choice("cpu", "no OpenCL device");
         }
         // "step=5": the step of fused dense layers and one optimizer op over parameter groups, as
-        // fit's is now, with the CPU backend's loops beside OpenBLAS's threads rather than
-        // against them (verdicts measured on an older step or backend are measured again)
+        // fit's is now (verdicts measured on an older step are measured again, and so are those
+        // of another BLAS or threading: the CPU backend's description is part of the key)
         String key = Integer.toHexString((machine + " net=" + Arrays.toString(widths) + " batch=" + batch + " step=5")
                 .hashCode());
         Path file = CacheDirectory.path().resolve("auto-device.properties");
