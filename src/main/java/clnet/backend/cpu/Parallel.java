@@ -16,9 +16,11 @@ import java.util.concurrent.locks.LockSupport;
  * the next part by spinning (as OpenMP's threads do) for a while before they park: a step's
  * ops follow each other within microseconds, and waking a parked thread costs more than
  * most of them. They never share a core with a BLAS's own threads: the CPU backend uses
- * {@link #cores()} only with a serial BLAS (or without one) and {@link #CALLER} beside a
- * threaded one, whose OpenMP threads themselves spin for milliseconds between products
- * (libgomp's default). A loop that finds the workers busy (another backend's op on another
+ * {@link #cores()} only where the BLAS runs each call on its caller's thread (or there is no
+ * native BLAS) and {@link #CALLER} beside a threaded one, whose OpenMP threads themselves
+ * spin for milliseconds between products (libgomp's default): measured on 2 cores with the
+ * OpenMP build, a training step of mnist_mlp at batch 128 took 4.63 ms with the loops on the
+ * caller against 5.19 ms with them split (epochs alternating in one process, medians of 6). A loop that finds the workers busy (another backend's op on another
  * thread, or a loop inside a loop) runs on its caller alone.
  */
 final class Parallel {

@@ -1,6 +1,7 @@
 package clnet.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -89,5 +90,73 @@ class NativeBlasTest {
         assertEquals(8, NativeBlas.threads("64", null, openmp, 8));
         assertEquals(2, NativeBlas.threads("x", "2", openmp, 8));
         assertEquals(8, NativeBlas.threads(" ", null, openmp, 8));
+    }
+
+    /**
+     * The library must compute right when called from several threads at once, as the split
+     * products call it (Debian's serial OpenBLAS did not: 4 % of such calls were wrong). Two
+     * threads with a backend each run products side by side against a product computed alone.
+     */
+    @Test
+    void productsOnSeveralThreadsAtOnceAreRight() throws InterruptedException {
+        float[][] wrong = new float[2][];
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < threads.length; t++) {
+            int index = t;
+            threads[t] = new Thread(() -> {
+                try (CpuBackend be = CpuBackend.withNativeBlas()) {
+                    int m = 96 + 17 * index;
+                    int n = 200 + 31 * index;
+                    int k = 300;
+                    java.util.Random r = new java.util.Random(index);
+                    float[] ha = new float[m * k];
+                    float[] hb = new float[k * n];
+                    for (int i = 0; i < ha.length; i++) {
+                        ha[i] = r.nextFloat() - 0.5f;
+                    }
+                    for (int i = 0; i < hb.length; i++) {
+                        hb[i] = r.nextFloat() - 0.5f;
+                    }
+                    clnet.backend.Tensor a = be.alloc(m, k);
+                    clnet.backend.Tensor b = be.alloc(k, n);
+                    clnet.backend.Tensor c = be.alloc(m, n);
+                    be.upload(ha, a);
+                    be.upload(hb, b);
+                    be.gemm(false, false, 1f, a, b, 0f, c);
+                    float[] want = new float[m * n];
+                    be.download(c, want);
+                    float[] got = new float[m * n];
+                    for (int rep = 0; rep < 400 && wrong[index] == null; rep++) {
+                        be.gemm(false, false, 1f, a, b, 0f, c);
+                        be.download(c, got);
+                        if (!java.util.Arrays.equals(want, got)) {
+                            wrong[index] = got.clone();
+                        }
+                    }
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join(120_000);
+        }
+        assertTrue(wrong[0] == null && wrong[1] == null, "a product differed from the same product computed before"
+                + " (" + NativeBlas.mappedLibraries() + ")");
+    }
+
+    /** Products are split over clnet's threads only where the library is safe to call from several at once. */
+    @Test
+    void onlyTheOneThreadPthreadsBuildTakesConcurrentCalls() {
+        String dir = "/usr/lib/x86_64-linux-gnu/";
+        List<String> pthreads = List.of(dir + "openblas-pthread/libblas.so.3", dir + "openblas-pthread/libopenblasp-r0.3.21.so");
+        assertTrue(NativeBlas.takesConcurrentCalls(1, pthreads));
+        assertFalse(NativeBlas.takesConcurrentCalls(2, pthreads)); // its own threads take the products
+        // the serial build shares buffers without a lock (wrong products from two threads), the
+        // OpenMP build serializes callers
+        assertFalse(NativeBlas.takesConcurrentCalls(1, List.of(dir + "openblas-serial/libblas.so.3")));
+        assertFalse(NativeBlas.takesConcurrentCalls(1, List.of(dir + "openblas-openmp/libblas.so.3")));
+        assertFalse(NativeBlas.takesConcurrentCalls(1, List.of(dir + "openblas-pthread/libblas.so.3",
+                dir + "openblas-openmp/libopenblasp-r0.3.21.so")));
+        assertFalse(NativeBlas.takesConcurrentCalls(1, List.of()));
     }
 }
