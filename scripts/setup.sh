@@ -22,7 +22,7 @@ npm cmd:npm
 ocl-icd-libopencl1 lib:libOpenCL.so.1
 ocl-icd-opencl-dev lib:libOpenCL.so
 pocl-opencl-icd file:/etc/OpenCL/vendors/pocl.icd
-libopenblas0-openmp lib:libopenblas.so.0
+libopenblas0-openmp lib:openblas-openmp/libblas.so.3
 libopenblas0-pthread lib:openblas-pthread/libblas.so.3
 clinfo cmd:clinfo"
 

@@ -25,9 +25,11 @@ import java.util.Set;
  *       five times slower; the CPU's feature flags say which core family it is. A value
  *       already set is respected (some machines set it because older builds fail on their
  *       core), and the CPU backend checks its BLAS against EJML whatever the core.</li>
- *   <li>{@code OPENBLAS_NUM_THREADS=1}, unless it or {@code OMP_NUM_THREADS} is set: the
- *       CPU backend splits each product over the cores on threads of its own, and OpenBLAS
- *       must not start threads of its own beside them (see {@code NativeBlas}).</li>
+ *   <li>{@code OPENBLAS_NUM_THREADS=1} where OpenBLAS's pthreads build is installed, unless
+ *       it or {@code OMP_NUM_THREADS} is set: the CPU backend then splits each product over
+ *       the cores on threads of its own, and OpenBLAS must not start threads of its own
+ *       beside them (see {@code NativeBlas}). Another build would run each product on one
+ *       core.</li>
  * </ul>
  */
 final class LaunchEnvironment {
@@ -49,7 +51,9 @@ final class LaunchEnvironment {
                 String preload = System.getenv("LD_PRELOAD");
                 add.put("LD_PRELOAD", lib + (preload == null || preload.isBlank() ? "" : ":" + preload));
             }
-            if (blank(System.getenv("OPENBLAS_NUM_THREADS")) && blank(System.getenv("OMP_NUM_THREADS"))) {
+            if (blank(System.getenv("OPENBLAS_NUM_THREADS")) && blank(System.getenv("OMP_NUM_THREADS"))
+                    && Files.isRegularFile(Path.of("/usr/lib", System.getProperty("os.arch").equals("aarch64")
+                            ? "aarch64-linux-gnu" : "x86_64-linux-gnu", "openblas-pthread", "libblas.so.3"))) {
                 add.put("OPENBLAS_NUM_THREADS", "1");
             }
             String core = System.getenv("OPENBLAS_CORETYPE");

@@ -22,6 +22,9 @@ final class NativeBlas {
     private NativeBlas() {
     }
 
+    /** Held around each call into a serial build (see {@link #sgemm}); set before the static block's self-check. */
+    private static final Object CALL_LOCK = new Object();
+
     /** The loaded and checked library, or null; {@link #unavailableReason} says why not. */
     private static final BLAS BLAS_INSTANCE;
     private static final String UNAVAILABLE;
@@ -104,9 +107,8 @@ final class NativeBlas {
     }
 
     /**
-     * How many threads the library runs a product on: 1 for a serial build (found by the
-     * files the process mapped) or where {@code OPENBLAS_NUM_THREADS} (else
-     * {@code OMP_NUM_THREADS}) says 1, else the cores, which threaded builds take by default.
+     * How many threads the library runs a product on, by the files the process mapped and
+     * the variables OpenBLAS reads ({@link #threads(String, String, List, int)}).
      */
     static int threads() {
         return THREADS;
@@ -135,11 +137,12 @@ final class NativeBlas {
                 && libraries.stream().noneMatch(l -> l.matches(".*/(openblas|blis)-(openmp|serial)/.*"));
     }
 
-    /** A serial build shares buffers between calls without a lock: its calls are made one at a time. */
+    /**
+     * A serial build shares buffers between calls without a lock: its calls are made one at a
+     * time. (Still false during the static block's self-check, which no other thread can race.)
+     */
     private static final boolean ONE_CALL_AT_A_TIME = BLAS_INSTANCE != null
             && LIBRARIES.stream().anyMatch(l -> l.matches(".*/(openblas|blis)-serial/.*"));
-
-    private static final Object CALL_LOCK = new Object();
 
     /**
      * The rule of {@link #threads()}: 1 where a serial build is mapped ({@code *-serial}, or
@@ -172,13 +175,13 @@ final class NativeBlas {
         return cores;
     }
 
-    /** The BLAS files the process mapped ({@code /proc/self/maps}): empty where there is no such file. */
+    /** The BLAS libraries the process mapped ({@code /proc/self/maps}): empty where there is no such file. */
     static List<String> mappedLibraries() {
         java.util.Set<String> found = new java.util.LinkedHashSet<>();
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
                 int slash = line.indexOf('/');
-                if (slash >= 0 && (line.contains("blas") || line.contains("blis"))
+                if (slash >= 0 && line.contains(".so") && (line.contains("blas") || line.contains("blis"))
                         && !line.contains("libnetlibblasjni")) {
                     found.add(line.substring(slash).trim());
                 }

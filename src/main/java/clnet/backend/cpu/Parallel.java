@@ -9,18 +9,21 @@ import java.util.concurrent.locks.LockSupport;
  * BLAS, the parts of its matrix products. Either the calling thread alone ({@link #CALLER})
  * or the calling thread and one worker per further core ({@link #cores()}), each taking a
  * contiguous part. Each element is computed by the same formula whichever thread takes it,
- * so results do not depend on the split; sums are split only along independent outputs
- * (columns, rows), never within one sum, so they keep their order.
+ * so a loop's results do not depend on the split; sums are split only along independent
+ * outputs (columns, rows), never within one sum, so they keep their order. (A product split
+ * into blocks of rows or columns is as exact, but whether BLAS rounds a block's elements as
+ * it rounds the whole product's is up to its kernels.)
  *
  * <p>The workers are clnet's only compute threads besides the caller, so they may wait for
  * the next part by spinning (as OpenMP's threads do) for a while before they park: a step's
  * ops follow each other within microseconds, and waking a parked thread costs more than
- * most of them. They never share a core with a BLAS's own threads: the CPU backend uses
- * {@link #cores()} only where the BLAS runs each call on its caller's thread (or there is no
- * native BLAS) and {@link #CALLER} beside a threaded one, whose OpenMP threads themselves
- * spin for milliseconds between products (libgomp's default): measured on 2 cores with the
- * OpenMP build, a training step of mnist_mlp at batch 128 took 4.63 ms with the loops on the
- * caller against 5.19 ms with them split (epochs alternating in one process, medians of 6). A loop that finds the workers busy (another backend's op on another
+ * most of them. They do not share a core with a BLAS's own threads (unless
+ * {@code clnet.cpu.threads} asks for it): the CPU backend uses {@link #cores()} only where
+ * the BLAS runs each call on its caller's thread (or there is no native BLAS), and
+ * {@link #CALLER} beside a threaded one, whose OpenMP threads themselves spin for
+ * milliseconds between products (libgomp's default). Measured on 2 cores with the OpenMP
+ * build, a training step of mnist_mlp at batch 128 took 4.63 ms with the loops on the caller
+ * against 5.19 ms with them split (epochs alternating in one process, medians of 6). A loop that finds the workers busy (another backend's op on another
  * thread, or a loop inside a loop) runs on its caller alone.
  */
 final class Parallel {
@@ -91,7 +94,7 @@ final class Parallel {
             Throwable failure = null;
             try {
                 body.run(0, (int) ((long) n / parts));
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) { // whatever it is, the workers are waited for before busy is cleared
                 failure = e;
             }
             for (int spins = 0; pending.get() > 0; spins++) {
@@ -103,13 +106,20 @@ final class Parallel {
             }
             for (int p = 1; p < parts; p++) {
                 Throwable f = workers[p - 1].takeFailure(); // every one taken, so none is left for the next loop
-                failure = failure == null ? f : failure;
+                if (failure == null) {
+                    failure = f;
+                } else if (f != null) {
+                    failure.addSuppressed(f);
+                }
             }
             if (failure instanceof RuntimeException r) {
                 throw r;
             }
             if (failure instanceof Error e) {
                 throw e;
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
             }
         } finally {
             busy.set(false);
@@ -157,6 +167,7 @@ final class Parallel {
                     } catch (Throwable e) {
                         failure = e; // read by the caller after pending reaches 0
                     }
+                    Thread.interrupted(); // a part's interrupt must not keep park() from parking
                     body = null;
                     pending.decrementAndGet();
                     idleSince = System.nanoTime();
@@ -168,6 +179,7 @@ final class Parallel {
                     parked = true;
                     if (body == null) {
                         LockSupport.park(this);
+                        Thread.interrupted();
                     }
                     parked = false;
                     idleSince = System.nanoTime();

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** The CPU backend's workers: every index once, failures passed on, busy workers never waited for. */
 class ParallelTest {
-    private final Parallel three = new Parallel(3);
+    private static final Parallel three = new Parallel(3); // one set of workers for the class
 
     private static void assertEachOnce(AtomicIntegerArray seen) {
         for (int i = 0; i < seen.length(); i++) {
