@@ -33,7 +33,10 @@ public class CpuBackend extends Backend {
     /** The native BLAS the products go through, or null for EJML's (the reference). */
     private final BLAS blas;
 
-    /** Who runs the element-wise loops: the calling thread beside a threaded BLAS, else every core. */
+    /**
+     * Who runs the element-wise loops and the parts of split products: the calling thread
+     * beside a BLAS with threads of its own, else every core.
+     */
     private final Parallel loops;
 
     /**
@@ -296,10 +299,12 @@ public class CpuBackend extends Backend {
             if (!NativeBlas.takesConcurrentCalls()) {
                 NativeBlas.sgemm(blas, transA, transB, m, n, k, alpha, ad, lda, bd, ldb, beta, cd); // one call
             } else if (m >= n) {
-                loops.forRange(m, (int) Math.min(Integer.MAX_VALUE, (long) n * k), (r0, r1) -> NativeBlas.sgemm(blas, transA, transB, r1 - r0, n, k, alpha, ad,
-                        transA ? r0 : r0 * lda, lda, bd, 0, ldb, beta, cd, r0 * n, n));
+                int rowCost = (int) Math.min(Integer.MAX_VALUE, (long) n * k);
+                loops.forRange(m, rowCost, (r0, r1) -> NativeBlas.sgemm(blas, transA, transB, r1 - r0, n, k, alpha,
+                        ad, transA ? r0 : r0 * lda, lda, bd, 0, ldb, beta, cd, r0 * n, n));
             } else {
-                loops.forRange((n + 15) / 16, (int) Math.min(Integer.MAX_VALUE, 16L * m * k), (b0, b1) -> {
+                int blockCost = (int) Math.min(Integer.MAX_VALUE, 16L * m * k);
+                loops.forRange((n + 15) / 16, blockCost, (b0, b1) -> {
                     int j0 = b0 * 16;
                     int j1 = Math.min(n, b1 * 16);
                     NativeBlas.sgemm(blas, transA, transB, m, j1 - j0, k, alpha, ad, 0, lda, bd, transB ? j0 * ldb : j0,
