@@ -1,5 +1,6 @@
 package clnet.cli;
 
+import clnet.backend.cpu.CpuBackend;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -52,8 +53,7 @@ final class LaunchEnvironment {
                 add.put("LD_PRELOAD", lib + (preload == null || preload.isBlank() ? "" : ":" + preload));
             }
             if (blank(System.getenv("OPENBLAS_NUM_THREADS")) && blank(System.getenv("OMP_NUM_THREADS"))
-                    && Files.isRegularFile(Path.of("/usr/lib", System.getProperty("os.arch").equals("aarch64")
-                            ? "aarch64-linux-gnu" : "x86_64-linux-gnu", "openblas-pthread", "libblas.so.3"))) {
+                    && CpuBackend.pthreadsBlas() != null) {
                 add.put("OPENBLAS_NUM_THREADS", "1");
             }
             String core = System.getenv("OPENBLAS_CORETYPE");

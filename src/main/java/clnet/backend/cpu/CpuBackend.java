@@ -63,6 +63,22 @@ public class CpuBackend extends Backend {
         return new CpuBackend(NativeBlas.instance());
     }
 
+    /**
+     * Debian's pthreads build of OpenBLAS where it is installed, else null: the library whose
+     * calls this backend splits over its own threads when {@code OPENBLAS_NUM_THREADS=1}, which
+     * the launcher sets (before the JVM that loads it starts) only where this file exists.
+     */
+    public static java.nio.file.Path pthreadsBlas() {
+        String multiarch = switch (System.getProperty("os.arch", "")) {
+            case "amd64", "x86_64" -> "x86_64-linux-gnu";
+            case "aarch64" -> "aarch64-linux-gnu";
+            default -> null;
+        };
+        java.nio.file.Path lib = multiarch == null ? null
+                : java.nio.file.Path.of("/usr/lib", multiarch, "openblas-pthread", "libblas.so.3");
+        return lib != null && java.nio.file.Files.isRegularFile(lib) ? lib : null;
+    }
+
     /** Whether the products go through a native BLAS rather than EJML. */
     public boolean usesNativeBlas() {
         return blas != null;

@@ -74,16 +74,8 @@ final class NativeBlas {
                 || !"1".equals(trimmed(System.getenv("OPENBLAS_NUM_THREADS")))) {
             return;
         }
-        String multiarch = switch (System.getProperty("os.arch", "")) {
-            case "amd64", "x86_64" -> "x86_64-linux-gnu";
-            case "aarch64" -> "aarch64-linux-gnu";
-            default -> null;
-        };
-        if (multiarch == null) {
-            return;
-        }
-        java.nio.file.Path lib = java.nio.file.Path.of("/usr/lib", multiarch, "openblas-pthread", "libblas.so.3");
-        if (java.nio.file.Files.isRegularFile(lib)) {
+        java.nio.file.Path lib = CpuBackend.pthreadsBlas();
+        if (lib != null) {
             try {
                 System.load(lib.toString()); // proves it links before the binding commits to it
                 System.setProperty(PATH_PROPERTY, lib.toString());
