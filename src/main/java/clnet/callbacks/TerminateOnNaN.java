@@ -15,10 +15,12 @@ import java.util.Map;
  *
  * <p>It goes one better than Keras's and also stops a run that diverges without reaching NaN:
  * an epoch whose training loss is more than {@value #DIVERGENCE_FACTOR} times the loss the
- * run started from (its first batch, on the untrained or resumed model; or, resumed, the
- * lowest epoch loss before the checkpoint). Training lowers the loss; a loss several times
- * its starting value means the steps overshoot (a learning rate far too high), even where a
- * clipped loss such as cross-entropy's can never become infinite.
+ * run started from (the mean over its first batches, at least {@value #BASELINE_SAMPLES}
+ * samples or the whole first epoch; or, resumed, the lowest epoch loss before the
+ * checkpoint). Training lowers the loss; a loss several times its starting value means the
+ * steps overshoot (a learning rate far too high), even where a clipped loss such as
+ * cross-entropy's can never become infinite. One very small batch's loss would be no baseline:
+ * a first sample that happens to fit well would make a healthy epoch look like divergence.
  *
  * <p>The loss is read once per epoch, not after every batch (that would wait for the device
  * at every step), so a run that goes bad trains on to the end of that epoch; the batch
@@ -27,6 +29,13 @@ import java.util.Map;
 public final class TerminateOnNaN implements Callback {
     /** How many times the starting loss an epoch's loss may reach before the run counts as diverged. */
     public static final double DIVERGENCE_FACTOR = 5;
+
+    /**
+     * How many samples, at least, the starting loss is averaged over: enough that a lucky
+     * first sample is no baseline, few enough that at a common batch size (32 and more) it
+     * is the first batch's, taken before any step could move the weights.
+     */
+    public static final int BASELINE_SAMPLES = 32;
 
     private Snapshot lastGood;
     private double startLoss = Double.NaN;
@@ -52,7 +61,7 @@ public final class TerminateOnNaN implements Callback {
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
         double loss = logs.getOrDefault("loss", Double.NaN);
         if (Double.isNaN(startLoss) && run.batches() > 0) {
-            startLoss = run.batchLoss(0);
+            startLoss = startingLoss(run);
         }
         String where;
         if (!Double.isFinite(loss)) {
@@ -76,6 +85,16 @@ public final class TerminateOnNaN implements Callback {
         }
         run.out().printf(Locale.ROOT, "Epoch %d%s: %s loss, terminating training%s%n", epoch + 1, where,
                 Double.isFinite(loss) ? "diverging" : "invalid", restored);
+    }
+
+    /** The mean loss of the first epoch's first batches, {@link #BASELINE_SAMPLES} samples or all there are. */
+    private static double startingLoss(Trainer.Run run) {
+        int batches = Math.min(run.batches(), (BASELINE_SAMPLES + run.batchSize() - 1) / run.batchSize());
+        double sum = 0;
+        for (int b = 0; b < batches; b++) {
+            sum += run.batchLoss(b);
+        }
+        return sum / batches;
     }
 
     /** The divergence baseline, so that a resumed run stops where the uninterrupted one would. */

@@ -132,6 +132,11 @@ public final class Sequential implements Trainable, AutoCloseable {
         return seed;
     }
 
+    @Override
+    public long stepsTaken() {
+        return optimizer == null ? 0 : optimizer.iterations();
+    }
+
     public List<Layer> layers() {
         return List.copyOf(layers);
     }

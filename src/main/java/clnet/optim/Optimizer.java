@@ -48,9 +48,10 @@ public abstract class Optimizer implements AutoCloseable {
         this.learningRate = checkedLearningRate(learningRate);
     }
 
+    /** Keras takes 0 too: a schedule's warm-up may start there, and the step then changes nothing. */
     private static float checkedLearningRate(float learningRate) {
-        if (!(learningRate > 0f) || !Float.isFinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);
+        if (!(learningRate >= 0f) || !Float.isFinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be finite and not negative, got " + learningRate);
         }
         return learningRate;
     }

@@ -24,6 +24,12 @@ public interface Trainable extends AutoCloseable {
     /** The seed of weight initialization, and of shuffling unless fit is given its own. */
     long seed();
 
+    /**
+     * Optimizer steps taken so far (Keras's {@code optimizer.iterations}): a later fit goes
+     * on from here in the batch-order and augmentation streams rather than repeating them.
+     */
+    long stepsTaken();
+
     int outputFeatures();
 
     /** The metric reported beside the loss: {@code accuracy}, or {@code mae} for a regression. */

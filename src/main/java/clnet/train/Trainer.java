@@ -74,9 +74,13 @@ public final class Trainer {
         int steps = (n + batch - 1) / batch;
         long seed = options.seed() != null ? options.seed() : model.seed();
         TrainingState resume = options.resumeFrom();
-        Rng shuffleRng = resume != null ? new Rng(resume.shuffleState()) : new Rng(seed ^ SHUFFLE_STREAM);
         History history = resume != null ? resume.history().copy() : new History();
         int firstEpoch = resume != null ? resume.epoch() : 0;
+        // The steps the model had taken when this fit (or the one resumed) began: 0 on a fresh
+        // model, so that its first fit draws what it always did; a second fit draws new batch
+        // orders and warps, as Keras's does, rather than replaying the first's.
+        long firstStep = model.stepsTaken() - (long) firstEpoch * steps;
+        Rng shuffleRng = resume != null ? new Rng(resume.shuffleState()) : shuffleStream(seed, firstStep);
         PrintStream out = options.out();
         boolean dynamic = options.verbose() == 1 && Progbar.isTerminal(out);
         List<Callback> callbacks = options.callbacks();
@@ -114,7 +118,7 @@ public final class Trainer {
                     int rows = Math.min(batch, n - start);
                     // a pure function of (seed, epoch, step, row): a resumed run draws what it would have
                     float[] matrices = augmentation == null ? null : augmentation.matrices(rows, image[0], image[1],
-                            seed ^ AUGMENT_STREAM, (long) epoch * steps + step);
+                            seed ^ AUGMENT_STREAM, firstStep + (long) epoch * steps + step);
                     replicas.step(step, start, rows, matrices, image, augmentation);
                     for (Callback c : callbacks) {
                         c.onBatchEnd(epoch, step, run);
@@ -150,6 +154,15 @@ public final class Trainer {
             }
         }
         return history;
+    }
+
+    /** The batch-order stream of a fit that begins after {@code firstStep} steps of the model. */
+    private static Rng shuffleStream(long seed, long firstStep) {
+        if (firstStep == 0) {
+            return new Rng(seed ^ SHUFFLE_STREAM);
+        }
+        // a SplitMix64 output as the seed: seeds a multiple of its increment apart would give overlapping streams
+        return new Rng(new Rng((seed ^ SHUFFLE_STREAM) + firstStep * 0x9E3779B97F4A7C15L).nextLong());
     }
 
     /** The mean loss of each step's batch. */
@@ -268,6 +281,11 @@ public final class Trainer {
             return out;
         }
 
+        /** Rows per batch (the last batch of an epoch may hold fewer). */
+        public int batchSize() {
+            return batchSize;
+        }
+
         /** Batches per epoch. */
         public int batches() {
             return batchLosses.length;
@@ -354,6 +372,7 @@ public final class Trainer {
 
     public EvaluationResult evaluate(HostTensor x, HostTensor y, int batchSize, int verbose, PrintStream out) {
         requireCompiled();
+        checkBatchSize("evaluate", batchSize);
         checkSamples("x", x, "y", y);
         model.build(x.cols()); // refuses a width other than the model's
         checkTargets("y", y);
@@ -395,6 +414,7 @@ public final class Trainer {
         if (x.rows() == 0) {
             throw new IllegalArgumentException("predict: no samples");
         }
+        checkBatchSize("predict", batchSize);
         model.build(x.cols());
         Backend backend = model.backend();
         int batch = Math.min(batchSize, x.rows());
@@ -430,6 +450,12 @@ public final class Trainer {
     private void requireCompiled() {
         if (model.loss() == null) {
             throw new IllegalStateException("model " + model.name() + " is not compiled: call compile(optimizer, loss)");
+        }
+    }
+
+    private static void checkBatchSize(String what, int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException(what + ": batch size must be positive, got " + batchSize);
         }
     }
 

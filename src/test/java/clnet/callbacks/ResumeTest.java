@@ -2,6 +2,7 @@ package clnet.callbacks;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +159,30 @@ class ResumeTest {
             for (int i = 0; i < w.size(); i++) {
                 assertArrayEquals(afterOne.get(i).data(), w.get(i).data(), "the first epoch's weights are back");
             }
+        }
+    }
+
+    /**
+     * A first sample that happens to fit well is no baseline for divergence: with batches of
+     * one row, the first sample's loss 0.01 and every other's 1, the weights held still (a
+     * learning rate of 0), each epoch's loss is the same 0.97 and the run goes on.
+     */
+    @Test
+    void terminateOnNaNDoesNotTakeOneLuckyBatchForTheStartingLoss() {
+        HostTensor x = HostTensor.zeros(32, 1);
+        HostTensor y = HostTensor.zeros(32, 1);
+        for (int i = 0; i < 32; i++) {
+            y.set(i, 0, i == 0 ? 0.1f : 1f); // the output is the bias, 0: losses 0.01, then 1
+        }
+        try (Sequential m = new Sequential(backend).seed(3)) {
+            m.add(new Dense(1, "linear").inputShape(1));
+            m.compile(new SGD(0f), Loss.MEAN_SQUARED_ERROR);
+            TerminateOnNaN stop = new TerminateOnNaN();
+            History h = m.fit(x, y, new FitOptions().epochs(3).batchSize(1).shuffle(false).verbose(0)
+                    .callbacks(stop));
+            assertFalse(stop.terminated(), stop.reason());
+            assertEquals(3, h.epochs());
+            assertEquals(31 / 32.0 + 0.01 / 32, h.get("loss").get(2), 1e-6);
         }
     }
 

@@ -130,7 +130,7 @@ class CliTest {
         "--epochs 0              | --epochs must be at least 1",
         "--batch-size 0          | --batch-size must be at least 1",
         "--optimizer adagrad     | --optimizer/--lr/--momentum: unknown optimizer 'adagrad'",
-        "--lr -1                 | --optimizer/--lr/--momentum: learning rate must be positive",
+        "--lr -1                 | --optimizer/--lr/--momentum: learning rate must be finite and not negative",
         "--validation-split 1.5  | --validation-split must be in [0, 1)",
         "--validation-split -0.1 | --validation-split must be in [0, 1)",
         "--initializer zeros     | --initializer: unknown initializer 'zeros'",

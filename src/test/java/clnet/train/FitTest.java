@@ -98,6 +98,63 @@ class FitTest {
     }
 
     /**
+     * A second fit of the same model draws new batch orders, as Keras's does, rather than
+     * replaying the first's; a fresh model's first fit is unchanged. With a learning rate of
+     * 0 (Keras takes it: a warm-up may start there) the weights stay put, so each batch's
+     * loss says which samples it held.
+     */
+    @Test
+    void aSecondFitDrawsNewBatchOrders() {
+        HostTensor[] d = blobs(64, 4);
+        float[][] first = new float[3][];
+        Callback record = new Callback() {
+            int fits;
+
+            @Override
+            public void onEpochEnd(int epoch, java.util.Map<String, Double> logs, Trainer.Run run) {
+                float[] losses = new float[run.batches()];
+                for (int b = 0; b < losses.length; b++) {
+                    losses[b] = run.batchLoss(b);
+                }
+                first[fits++] = losses;
+            }
+        };
+        try (Sequential m = model(new SGD(0f), Loss.CATEGORICAL_CROSSENTROPY, 5)) {
+            m.fit(d[0], d[1], quiet().batchSize(8).callbacks(record));
+            m.fit(d[0], d[1], quiet().batchSize(8).callbacks(record));
+        }
+        try (Sequential m = model(new SGD(0f), Loss.CATEGORICAL_CROSSENTROPY, 5)) {
+            m.fit(d[0], d[1], quiet().batchSize(8).callbacks(record));
+        }
+        assertArrayEquals(first[0], first[2], "a fresh model's first fit draws what it always did");
+        assertNotEquals(java.util.Arrays.toString(first[0]), java.util.Arrays.toString(first[1]),
+                "the second fit of a model shuffles anew");
+        double sum0 = 0;
+        double sum1 = 0;
+        for (int b = 0; b < 8; b++) {
+            sum0 += first[0][b];
+            sum1 += first[1][b];
+        }
+        // the same samples in other batches of the same size, through weights that did not move
+        assertEquals(sum0, sum1, 1e-4 * Math.abs(sum0), "the same samples, in other batches");
+    }
+
+    @Test
+    void evaluateAndPredictRefuseABatchSizeBelowOne() {
+        HostTensor[] d = blobs(10, 8);
+        try (Sequential m = model(new SGD(), Loss.CATEGORICAL_CROSSENTROPY, 1)) {
+            m.predict(d[0], 4); // built: a zero batch would otherwise loop for ever
+            IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> m.predict(d[0], 0));
+            assertEquals("predict: batch size must be positive, got 0", p.getMessage());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.evaluate(d[0], d[1], -3, 0, System.out));
+            assertEquals("evaluate: batch size must be positive, got -3", e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SGD(-0.1f));
+        assertThrows(IllegalArgumentException.class, () -> new SGD(Float.NaN));
+    }
+
+    /**
      * A training step never waits for the device (issue 7): an epoch of 4 steps and one of
      * 25 read back the same once (the epoch's metrics), so every step is queued without a
      * download or finish; validation adds no read (its sums share the epoch's).
