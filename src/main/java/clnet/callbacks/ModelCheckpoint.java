@@ -7,36 +7,44 @@ import clnet.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * Keras's {@code ModelCheckpoint}: saves the model (weights, optimizer state, and where
- * training stands, for {@code --resume}) after every epoch, or with {@code saveBestOnly} only when {@code monitor} improved. {@code {epoch}} in
- * the file name becomes the epoch number (from 1, as Keras prints it). Each save is atomic,
- * and a model whose weights went non-finite is not saved ({@link ModelFile#save}).
+ * training stands, for {@code --resume}) after every epoch, or with {@code saveBestOnly}
+ * only when {@code monitor} improved. The file name takes Keras's fields, Python's
+ * {@code str.format} of the epoch (from 1) and the epoch's logs: {@code
+ * "weights.{epoch:02d}-{val_loss:.2f}.safetensors"} ({@link PathTemplate}). Each save is
+ * atomic, and a model whose weights went non-finite is not saved ({@link ModelFile#save}).
+ * As Keras's, it keeps the best value it has seen across calls of {@code fit}.
  */
 public final class ModelCheckpoint implements Callback {
     private final Sequential model;
-    private final String pattern;
+    private final PathTemplate path;
     private final Monitor monitor;
     private final boolean saveBestOnly;
 
+    /** Refuses a file name whose fields it cannot fill in (a lone brace, a format it does not know). */
     public ModelCheckpoint(Sequential model, String pattern, String monitor, boolean saveBestOnly) {
         this.model = model;
-        this.pattern = pattern;
+        this.path = new PathTemplate(pattern);
         this.monitor = new Monitor("ModelCheckpoint", monitor, 0);
         this.saveBestOnly = saveBestOnly;
     }
 
-    /** The file of {@code epoch} (from 0). */
-    public Path path(int epoch) {
-        return Path.of(pattern.replace("{epoch}", String.format(Locale.ROOT, "%02d", epoch + 1)));
+    /** Throws IllegalArgumentException, saying why, where {@code pattern} is no file name this takes. */
+    public static void checkPattern(String pattern) {
+        new PathTemplate(pattern);
     }
 
-    @Override
-    public void onTrainBegin(Trainer.Run run) {
-        monitor.reset();
+    /** The file of {@code epoch} (from 0) with the epoch's logs. */
+    public Path path(int epoch, Map<String, Double> logs) {
+        return Path.of(path.format(epoch + 1, logs));
+    }
+
+    /** The file of {@code epoch} (from 0), for a name with no field but the epoch. */
+    public Path path(int epoch) {
+        return path(epoch, Map.of());
     }
 
     @Override
@@ -48,12 +56,13 @@ public final class ModelCheckpoint implements Callback {
         if (saveBestOnly && !monitor.improvedBy(monitor.value(logs))) {
             return;
         }
+        Path file = path(epoch, logs);
         // after every callback has seen the epoch, so that the checkpoint holds their state for it
         run.atEpochEnd(() -> {
             try {
-                ModelFile.save(model, path(epoch), run.trainingState());
+                ModelFile.save(model, file, run.trainingState());
             } catch (IOException e) {
-                throw new UncheckedIOException(path(epoch) + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(file + ": " + e.getMessage(), e);
             }
         });
     }

@@ -172,8 +172,8 @@ final class TrainCommand implements Callable<Integer> {
     Path csvLog;
 
     @Option(names = "--checkpoint", paramLabel = "PATH", description = "Save the model after each epoch in which"
-            + " val_loss improved (Keras's ModelCheckpoint, save_best_only), with what --resume needs; {epoch} in PATH"
-            + " becomes the epoch.")
+            + " val_loss improved (Keras's ModelCheckpoint, save_best_only), with what --resume needs. PATH takes"
+            + " Keras's fields: 'ck-{epoch:02d}-{val_loss:.4f}.safetensors'.")
     String checkpoint;
 
     @Option(names = "--reduce-lr-on-plateau", description = "Divide the learning rate by 10 when val_loss has not"
@@ -297,6 +297,12 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
 
+        if (checkpoint != null) {
+            parse(() -> {
+                ModelCheckpoint.checkPattern(checkpoint);
+                return checkpoint;
+            }, "--checkpoint");
+        }
         for (Path log : csvLog == null ? List.<Path>of() : List.of(csvLog)) {
             try {
                 clnet.files.SafeFiles.requireWritable(log);

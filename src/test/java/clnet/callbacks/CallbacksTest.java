@@ -3,6 +3,7 @@ package clnet.callbacks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clnet.Tensors;
@@ -15,6 +16,7 @@ import clnet.optim.RMSprop;
 import clnet.tensor.HostTensor;
 import clnet.tensor.Rng;
 import clnet.train.FitOptions;
+import clnet.train.History;
 import clnet.train.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -75,7 +77,7 @@ class CallbacksTest {
             for (int e = 0; e < 3; e++) {
                 assertTrue(Files.isRegularFile(every.path(e)), every.path(e).toString());
             }
-            assertEquals("m-03.safetensors", every.path(2).getFileName().toString());
+            assertEquals("m-3.safetensors", every.path(2).getFileName().toString());
             try (Sequential last = ModelFile.load(every.path(2), b)) {
                 assertArrayEquals(m.predict(X).data(), last.predict(X).data(), "the last checkpoint is the model");
                 assertEquals(m.optimizer().iterations(), last.optimizer().iterations());
@@ -93,6 +95,29 @@ class CallbacksTest {
             }
             assertTrue(Files.exists(best.path(0)) && Files.exists(best.path(1)) && Files.exists(best.path(3)));
             assertFalse(Files.exists(best.path(2)), "epoch 3 did not improve");
+            // as Keras's, the best value outlives the fit: a worse first epoch of the next is no checkpoint
+            best.onTrainBegin(run);
+            best.onEpochEnd(4, Map.of("val_loss", 0.65), run);
+            run.runEpochEndActions();
+            assertFalse(Files.exists(best.path(4)), "0.65 is no better than the 0.6 of the fit before");
         }
+    }
+
+    /** Keras's file names: the epoch and the epoch's logs, formatted as Python formats them. */
+    @Test
+    void checkpointNamesTakeTheEpochsLogs(@TempDir Path dir) {
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            ModelCheckpoint named = new ModelCheckpoint(m,
+                    dir.resolve("w.{epoch:02d}-{loss:.3f}.safetensors").toString(), "loss", false);
+            History h = m.fit(X, Y, new FitOptions().epochs(2).batchSize(10).verbose(0).callbacks(named));
+            for (int e = 0; e < 2; e++) {
+                String name = String.format(java.util.Locale.ROOT, "w.%02d-%.3f.safetensors", e + 1,
+                        new java.math.BigDecimal(h.get("loss").get(e)).setScale(3, java.math.RoundingMode.HALF_EVEN));
+                assertTrue(Files.isRegularFile(dir.resolve(name)), name);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelCheckpoint(null, "ck-{epoch:2x}.st", "loss", false));
+        assertTrue(e.getMessage().startsWith("checkpoint path ck-{epoch:2x}.st: "), e.getMessage());
     }
 }

@@ -78,7 +78,7 @@ class ResumeTest {
             straightHistory = m.fit(X, Y, options(6));
             straight = m.getWeights();
         }
-        Path checkpoint = dir.resolve("ck-{epoch}.safetensors");
+        Path checkpoint = dir.resolve("ck-{epoch:02d}.safetensors");
         try (Sequential m = model()) {
             // stopped after 3 of 6 epochs; ReduceLROnPlateau and EarlyStopping keep state across the resume
             m.fit(X, Y, options(3, new ReduceLROnPlateau("val_loss", 0.5, 100, 0, 0, 0f),

@@ -137,6 +137,7 @@ class CliTest {
         "--layers 32,0           | --layers widths must be positive: [32, 0]",
         "--epochs two            | Invalid value for option '--epochs': 'two' is not an int",
         "--momentum 2            | --optimizer/--lr/--momentum: RMSprop needs 0 <= rho < 1, 0 <= momentum <= 1",
+        "--checkpoint ck-{epoch.st | --checkpoint: checkpoint path ck-{epoch.st: a '{' without its '}'",
     })
     void badTrainValuesAreUsageErrorsNamingTheOption(String option, String message) {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--data", "/nonexistent", "--no-save"));
@@ -460,7 +461,7 @@ class CliTest {
                 checkpoints.resolve("m-{epoch}.safetensors").toString(), "--reduce-lr-on-plateau", "--device", "cpu",
                 "--no-save");
         assertEquals(0, ck.code(), ck.err());
-        assertTrue(java.nio.file.Files.isRegularFile(checkpoints.resolve("m-01.safetensors")), ck.out());
+        assertTrue(java.nio.file.Files.isRegularFile(checkpoints.resolve("m-1.safetensors")), ck.out());
         Run bad = run("train", "--data", SUBSET, "--early-stopping", "val_los:3", "--no-save");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--early-stopping must be MONITOR:PATIENCE"), bad.err());
