@@ -694,6 +694,10 @@ class CpuBackendTest {
         assertEquals((6 + 60) / 3f, down(acc)[0]);
         assertEquals(0f, down(acc)[1], "no rounding error to carry");
 
+        Tensor penalty = b.alloc(1, 2);
+        b.weightPenalty(zt.firstRows(2), 1f, 0f, null, 1f, penalty, 0); // l1: sum |w| of rows 0 and 1 only
+        assertEquals(66f, down(penalty)[0], "the penalty of the view's rows, not its parent's");
+
         Tensor a = b.alloc(4, 3);
         b.activationForward(Activation.LINEAR, zt.firstRows(3), a.firstRows(3));
         assertArrayEquals(new float[] {1, 2, 3, 10, 20, 30, 100, 200, 300, 0, 0, 0}, down(a));

@@ -845,7 +845,8 @@ public class CpuBackend extends Backend {
             });
         }
         double total = 0; // in double: the reference for a device's sum in another order
-        for (float wi : ws) {
+        for (int i = 0, n = w.size(); i < n; i++) { // w's own elements: a view's array holds more rows
+            float wi = ws[i];
             total += l1 * Math.abs(wi) + l2 * wi * wi;
         }
         accumulate(cpu(acc).data(), slot, lossWeight * (float) total);

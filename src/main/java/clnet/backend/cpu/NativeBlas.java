@@ -109,8 +109,7 @@ final class NativeBlas {
     private static final List<String> LIBRARIES = BLAS_INSTANCE == null ? List.of() : mappedLibraries();
 
     private static final int THREADS = BLAS_INSTANCE == null ? 1
-            : threads(System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_NUM_THREADS"), LIBRARIES,
-                      Runtime.getRuntime().availableProcessors());
+            : threads(System.getenv(), LIBRARIES, Runtime.getRuntime().availableProcessors());
 
     /**
      * Whether products may run on several threads at once, each call on its caller's thread:
@@ -140,31 +139,52 @@ final class NativeBlas {
      * The rule of {@link #threads()}: 1 where a serial build is mapped ({@code *-serial}, or
      * the reference BLAS in {@code blas/}) and no threaded one (Debian's
      * {@code openblas-openmp}, {@code openblas-pthread}, {@code blis-openmp},
-     * {@code blis-pthread}; OpenBLAS's {@code libopenblasp} and {@code libopenblaso}); else
-     * the first of the two variables that is set and reads as a number (OpenBLAS's order),
-     * at most {@code cores}; else {@code cores}. An unknown library counts as threaded: a
-     * loop beside BLAS threads would fight them for the cores, one on one thread only waits.
+     * {@code blis-pthread}; OpenBLAS's {@code libopenblasp} and {@code libopenblaso}). A
+     * threaded OpenBLAS takes the first of {@code OPENBLAS_NUM_THREADS},
+     * {@code GOTO_NUM_THREADS} and {@code OMP_NUM_THREADS} that reads as a count above 0, as
+     * its {@code memory.c} does, else every core; a threaded BLIS takes
+     * {@code BLIS_NUM_THREADS}, then {@code OMP_NUM_THREADS}, else runs one thread (BLIS's
+     * default). Never more than {@code cores}. An unknown library counts as a threaded
+     * OpenBLAS: a loop beside BLAS threads would fight them for the cores, one on one thread
+     * only waits.
      */
-    static int threads(String openBlasNumThreads, String ompNumThreads, List<String> libraries, int cores) {
-        boolean threaded = false;
+    static int threads(java.util.Map<String, String> env, List<String> libraries, int cores) {
+        boolean openBlasThreaded = false;
+        boolean blisThreaded = false;
         boolean serial = false;
         for (String lib : libraries) {
-            threaded |= lib.matches(".*/(openblas|blis)-(openmp|pthread)/.*") || lib.matches(".*/libopenblas[po]-.*");
+            openBlasThreaded |= lib.matches(".*/openblas-(openmp|pthread)/.*") || lib.matches(".*/libopenblas[po]-.*");
+            blisThreaded |= lib.matches(".*/blis-(openmp|pthread)/.*");
             serial |= lib.matches(".*/(openblas|blis)-serial/.*") || lib.contains("/blas/libblas.so");
         }
-        if (serial && !threaded) {
+        if (serial && !openBlasThreaded && !blisThreaded) {
             return 1;
         }
-        for (String limit : new String[] {openBlasNumThreads, ompNumThreads}) {
-            if (limit != null && !limit.isBlank()) {
-                try {
-                    return Math.max(1, Math.min(cores, Integer.parseInt(limit.split(",")[0].trim())));
-                } catch (NumberFormatException e) {
-                    // OpenBLAS passes over a value it cannot read, and so does this
+        if (blisThreaded && !openBlasThreaded) {
+            return Math.min(cores, threadCount(env, 1, "BLIS_NUM_THREADS", "OMP_NUM_THREADS"));
+        }
+        return Math.min(cores, threadCount(env, cores, "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"));
+    }
+
+    /**
+     * The first of {@code names} whose value C's {@code atoi} reads as above 0 (leading
+     * blanks and digits: "4,2", OpenMP's nested list, is 4), else {@code otherwise}.
+     */
+    private static int threadCount(java.util.Map<String, String> env, int otherwise, String... names) {
+        // a local, not a static field: the static block's THREADS calls this before later fields are set
+        java.util.regex.Pattern leadingInteger = java.util.regex.Pattern.compile("\\s*([+-]?\\d{1,9}).*",
+                java.util.regex.Pattern.DOTALL);
+        for (String name : names) {
+            String value = env.get(name);
+            java.util.regex.Matcher m = leadingInteger.matcher(value == null ? "" : value);
+            if (m.matches()) {
+                int n = Integer.parseInt(m.group(1));
+                if (n > 0) {
+                    return n;
                 }
             }
         }
-        return cores;
+        return otherwise;
     }
 
     /** The BLAS libraries the process mapped ({@code /proc/self/maps}): empty where there is no such file. */
@@ -214,36 +234,53 @@ final class NativeBlas {
         }
     }
 
-    /** Null when BLAS's products agree with EJML's on all four transpose cases, else what went wrong. */
+    /**
+     * Null when BLAS's products agree with EJML's, else what went wrong: all four transpose
+     * cases at a small awkward shape, then at one large enough for OpenBLAS's blocked kernels
+     * (it routes small products to other kernels), with C at an offset in a larger array and
+     * beta 0.5, as the split products call it. About 20 ms, once per process.
+     */
     private static String selfCheck(BLAS blas) {
-        int m = 37;
-        int n = 29;
-        int k = 53;
         java.util.Random r = new java.util.Random(7);
-        for (int t = 0; t < 4; t++) {
-            boolean ta = (t & 2) != 0;
-            boolean tb = (t & 1) != 0;
-            FMatrixRMaj a = new FMatrixRMaj(ta ? k : m, ta ? m : k);
-            FMatrixRMaj b = new FMatrixRMaj(tb ? n : k, tb ? k : n);
-            for (int i = 0; i < a.data.length; i++) {
-                a.data[i] = r.nextFloat() - 0.5f;
-            }
-            for (int i = 0; i < b.data.length; i++) {
-                b.data[i] = r.nextFloat() - 0.5f;
-            }
-            FMatrixRMaj want = new FMatrixRMaj(m, n);
-            if (!ta && !tb) CommonOps_FDRM.mult(a, b, want);
-            else if (ta && !tb) CommonOps_FDRM.multTransA(a, b, want);
-            else if (!ta) CommonOps_FDRM.multTransB(a, b, want);
-            else CommonOps_FDRM.multTransAB(a, b, want);
-            float[] got = new float[m * n];
-            sgemm(blas, ta, tb, m, n, k, 1f, a.data, a.numCols, b.data, b.numCols, 0f, got);
-            for (int i = 0; i < got.length; i++) {
-                if (!(Math.abs(got[i] - want.data[i]) <= 1e-4f)) {
-                    return String.format(Locale.ROOT, "the native BLAS computes wrong products here (%s product,"
-                            + " element %d: %g, EJML %g; OPENBLAS_CORETYPE=%s): using EJML", (ta ? "T" : "N")
-                            + (tb ? "T" : "N"), i, got[i], want.data[i], coreType());
+        for (int[] shape : new int[][] {{37, 29, 53}, {131, 257, 190}}) {
+            for (int t = 0; t < 4; t++) {
+                String wrong = selfCheck(blas, r, shape[0], shape[1], shape[2], (t & 2) != 0, (t & 1) != 0,
+                        shape[0] > 100);
+                if (wrong != null) {
+                    return wrong;
                 }
+            }
+        }
+        return null;
+    }
+
+    private static String selfCheck(BLAS blas, java.util.Random r, int m, int n, int k, boolean ta, boolean tb,
+                                    boolean offsetAndBeta) {
+        FMatrixRMaj a = new FMatrixRMaj(ta ? k : m, ta ? m : k);
+        FMatrixRMaj b = new FMatrixRMaj(tb ? n : k, tb ? k : n);
+        FMatrixRMaj c = new FMatrixRMaj(m, n);
+        for (FMatrixRMaj x : List.of(a, b, c)) {
+            for (int i = 0; i < x.data.length; i++) {
+                x.data[i] = r.nextFloat() - 0.5f;
+            }
+        }
+        float beta = offsetAndBeta ? 0.5f : 0f;
+        FMatrixRMaj want = c.copy();
+        CommonOps_FDRM.scale(beta, want);
+        if (!ta && !tb) CommonOps_FDRM.multAdd(a, b, want);
+        else if (ta && !tb) CommonOps_FDRM.multAddTransA(a, b, want);
+        else if (!ta) CommonOps_FDRM.multAddTransB(a, b, want);
+        else CommonOps_FDRM.multAddTransAB(a, b, want);
+        int offset = offsetAndBeta ? 3 : 0;
+        float[] got = new float[offset + m * n];
+        System.arraycopy(c.data, 0, got, offset, m * n);
+        sgemm(blas, ta, tb, m, n, k, 1f, a.data, 0, a.numCols, b.data, 0, b.numCols, beta, got, offset, n);
+        for (int i = 0; i < m * n; i++) {
+            float w = want.data[i];
+            if (!(Math.abs(got[offset + i] - w) <= 1e-4f * (1 + Math.abs(w)))) {
+                return String.format(Locale.ROOT, "the native BLAS computes wrong products here (%s product %dx%dx%d,"
+                        + " element %d: %g, EJML %g; OPENBLAS_CORETYPE=%s): using EJML", (ta ? "T" : "N")
+                        + (tb ? "T" : "N"), m, n, k, i, got[offset + i], w, coreType());
             }
         }
         return null;

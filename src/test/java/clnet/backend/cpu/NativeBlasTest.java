@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import clnet.VerifierChecks;
 import clnet.verify.BackendVerifier;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -75,21 +76,31 @@ class NativeBlasTest {
         String dir = "/usr/lib/x86_64-linux-gnu/";
         List<String> openmp = List.of(dir + "openblas-openmp/libblas.so.3", dir + "openblas-openmp/libopenblasp-r0.3.21.so");
         List<String> serial = List.of(dir + "openblas-serial/libblas.so.3", dir + "openblas-serial/libopenblas-r0.3.21.so");
-        assertEquals(8, NativeBlas.threads(null, null, openmp, 8));
-        assertEquals(1, NativeBlas.threads(null, null, serial, 8));
-        assertEquals(1, NativeBlas.threads(null, null, List.of(dir + "blis-serial/libblas.so.3"), 8));
-        assertEquals(8, NativeBlas.threads(null, null, List.of(dir + "blis-pthread/libblas.so.3"), 8));
-        assertEquals(1, NativeBlas.threads(null, null, List.of(dir + "blas/libblas.so.3"), 8));
-        assertEquals(8, NativeBlas.threads(null, null, List.of(), 8)); // unknown: as if threaded
+        Map<String, String> none = Map.of();
+        assertEquals(8, NativeBlas.threads(none, openmp, 8));
+        assertEquals(1, NativeBlas.threads(none, serial, 8));
+        assertEquals(1, NativeBlas.threads(none, List.of(dir + "blis-serial/libblas.so.3"), 8));
+        assertEquals(1, NativeBlas.threads(none, List.of(dir + "blas/libblas.so.3"), 8));
+        assertEquals(8, NativeBlas.threads(none, List.of(), 8)); // unknown: as if threaded
         // the serial wrapper bound to a threaded library that was loaded first
-        assertEquals(8, NativeBlas.threads(null, null,
+        assertEquals(8, NativeBlas.threads(none,
                 List.of(dir + "openblas-serial/libblas.so.3", dir + "openblas-openmp/libopenblasp-r0.3.21.so"), 8));
-        assertEquals(1, NativeBlas.threads("1", "4", openmp, 8));
-        assertEquals(4, NativeBlas.threads(null, "4,2", openmp, 8)); // OpenMP's nested list: the outer level
-        assertEquals(1, NativeBlas.threads("8", null, serial, 8)); // a serial build reads no variable
-        assertEquals(8, NativeBlas.threads("64", null, openmp, 8));
-        assertEquals(2, NativeBlas.threads("x", "2", openmp, 8));
-        assertEquals(8, NativeBlas.threads(" ", null, openmp, 8));
+        // OpenBLAS: OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS, OMP_NUM_THREADS, each if atoi reads it above 0
+        assertEquals(1, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "1", "OMP_NUM_THREADS", "4"), openmp, 8));
+        assertEquals(4, NativeBlas.threads(Map.of("OMP_NUM_THREADS", "4,2"), openmp, 8)); // OpenMP's nested list
+        assertEquals(1, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "8"), serial, 8)); // a serial build reads none
+        assertEquals(8, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "64"), openmp, 8));
+        assertEquals(2, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "x", "OMP_NUM_THREADS", "2"), openmp, 8));
+        assertEquals(8, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", " "), openmp, 8));
+        assertEquals(8, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "0"), openmp, 8), "0 is unset to OpenBLAS");
+        assertEquals(3, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "-1", "GOTO_NUM_THREADS", " 3",
+                "OMP_NUM_THREADS", "2"), openmp, 8));
+        // BLIS: one thread unless BLIS_NUM_THREADS or OMP_NUM_THREADS says more; OpenBLAS's variable is not its
+        List<String> blis = List.of(dir + "blis-pthread/libblas.so.3");
+        assertEquals(1, NativeBlas.threads(none, blis, 8));
+        assertEquals(1, NativeBlas.threads(Map.of("OPENBLAS_NUM_THREADS", "4"), blis, 8));
+        assertEquals(4, NativeBlas.threads(Map.of("OMP_NUM_THREADS", "4"), blis, 8));
+        assertEquals(2, NativeBlas.threads(Map.of("BLIS_NUM_THREADS", "2", "OMP_NUM_THREADS", "4"), blis, 8));
     }
 
     /**
