@@ -100,17 +100,29 @@ final class LaunchEnvironment {
         return null;
     }
 
+    /**
+     * This JVM's options for the child, less a debugger's agent: this process holds its
+     * port, so a child given the same would fail to start (the child is not debugged;
+     * setting OPENBLAS_NUM_THREADS=1 before starting debugs the command without a relaunch).
+     */
+    static List<String> childJvmArguments(List<String> inputArguments) {
+        return inputArguments.stream()
+                .filter(a -> !a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp") && !a.equals("-Xdebug"))
+                .toList();
+    }
+
     /** Runs this same command line in a JVM with {@code add} in its environment; returns its exit code. */
     static int relaunch(Map<String, String> add, String[] args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(childJvmArguments(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().putAll(add);
+        pb.environment().remove("JDK_JAVA_OPTIONS"); // its options are among the arguments passed on: not twice
         pb.environment().put(RELAUNCHED, "1");
         Process child = pb.start();
         // a TERM to this process ends the child too (a terminal's Ctrl-C reaches both anyway)

@@ -86,16 +86,20 @@ public final class AutoDevice {
         String best = pick(ms);
         StringBuilder timings = new StringBuilder();
         for (Map.Entry<String, Double> e : ms.entrySet()) {
-            timings.append(timings.length() == 0 ? "" : ", ")
-                    .append(String.format(Locale.ROOT, "%s %.2f ms/step", e.getKey(), e.getValue()));
+            timings.append(timings.length() == 0 ? "" : ", ").append(Double.isFinite(e.getValue())
+                    ? String.format(Locale.ROOT, "%s %.2f ms/step", e.getKey(), e.getValue()) : e.getKey() + " failed");
         }
         if (best.equals("cpu") && ms.values().stream().anyMatch(t -> t < ms.get("cpu"))) {
             timings.append(String.format(Locale.ROOT, "; within %.0f %%, the CPU backend", 100 * (TIE - 1)));
         }
-        cache.setProperty(key, best + " " + timings);
-        boolean saved = store(file, cache);
+        // a failure may pass (memory, a driver's hiccup): a verdict it decided is not kept
+        boolean complete = ms.values().stream().allMatch(Double::isFinite);
+        if (complete) {
+            cache.setProperty(key, best + " " + timings);
+        }
+        boolean saved = complete && store(file, cache);
         return new Choice(best, "fastest here for this network: " + timings + (saved ? " (measured now, cached in "
-                + file + ")" : " (measured now)"));
+                + file + ")" : complete ? " (measured now)" : " (measured now; not cached, as a candidate failed)"));
     }
 
     /**
@@ -122,7 +126,7 @@ public final class AutoDevice {
      * Milliseconds per training step on each candidate: all are opened and warmed up (JIT,
      * kernels, caches) first, then timed in alternating rounds, so that neither a cold start
      * nor a passing load on the machine favours one; the median round counts. A candidate
-     * that fails to open or run is never chosen.
+     * that fails to open or run, warming up or timed, is never chosen (its time is infinite).
      */
     static Map<String, Double> measure(List<String> candidates, int[] widths, int batch) {
         Map<String, Double> ms = new LinkedHashMap<>();
@@ -146,7 +150,21 @@ public final class AutoDevice {
             double[][] times = new double[candidates.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < candidates.size(); i++) {
-                    times[i][r] = work.get(i) == null ? Double.POSITIVE_INFINITY : work.get(i).millisPerStep(20);
+                    times[i][r] = Double.POSITIVE_INFINITY;
+                    Workload w = work.get(i);
+                    if (w == null) {
+                        continue;
+                    }
+                    try {
+                        times[i][r] = w.millisPerStep(20);
+                    } catch (RuntimeException e) { // failing while timed: out, as one that failed to open
+                        work.set(i, null);
+                        try {
+                            w.close();
+                        } catch (RuntimeException ignored) {
+                            // it failed already; its backend is closed below
+                        }
+                    }
                 }
             }
             for (int i = 0; i < candidates.size(); i++) {

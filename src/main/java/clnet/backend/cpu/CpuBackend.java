@@ -69,13 +69,17 @@ public class CpuBackend extends Backend {
      * the launcher sets (before the JVM that loads it starts) only where this file exists.
      */
     public static java.nio.file.Path pthreadsBlas() {
+        return debianLibrary("openblas-pthread/libblas.so.3");
+    }
+
+    /** {@code /usr/lib/<multiarch>/<name>} where that file exists (Debian's layout), else null. */
+    static java.nio.file.Path debianLibrary(String name) {
         String multiarch = switch (System.getProperty("os.arch", "")) {
             case "amd64", "x86_64" -> "x86_64-linux-gnu";
             case "aarch64" -> "aarch64-linux-gnu";
             default -> null;
         };
-        java.nio.file.Path lib = multiarch == null ? null
-                : java.nio.file.Path.of("/usr/lib", multiarch, "openblas-pthread", "libblas.so.3");
+        java.nio.file.Path lib = multiarch == null ? null : java.nio.file.Path.of("/usr/lib", multiarch, name);
         return lib != null && java.nio.file.Files.isRegularFile(lib) ? lib : null;
     }
 

@@ -45,7 +45,12 @@ final class NativeBlas {
                 loaded = null;
             }
         } catch (Throwable e) { // UnsatisfiedLinkError, RuntimeException: no usable libblas.so.3
-            reason = "no native BLAS could be loaded (" + e.getMessage() + "); install libopenblas0-pthread";
+            reason = CpuBackend.debianLibrary("libblas.so.3") == null
+                    ? "no native BLAS could be loaded (" + e.getMessage() + "); install libopenblas0-pthread"
+                    // the binding swallows the cause; the usual one where the library is there:
+                    : "the system's BLAS is installed but the JNI binding to it did not load (" + e.getMessage()
+                            + "; dev.ludovic.netlib unpacks it into java.io.tmpdir, "
+                            + System.getProperty("java.io.tmpdir") + ", which must allow running programs)";
         } finally {
             log.setLevel(before);
         }

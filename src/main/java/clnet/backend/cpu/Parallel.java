@@ -108,7 +108,7 @@ final class Parallel {
                 Throwable f = workers[p - 1].takeFailure(); // every one taken, so none is left for the next loop
                 if (failure == null) {
                     failure = f;
-                } else if (f != null) {
+                } else if (f != null && f != failure) { // one instance (the JVM's preallocated OutOfMemoryError) cannot suppress itself
                     failure.addSuppressed(f);
                 }
             }
