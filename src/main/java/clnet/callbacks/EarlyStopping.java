@@ -11,7 +11,10 @@ import java.util.Map;
 /**
  * Keras's {@code EarlyStopping}: stops training when {@code monitor} has not improved by more
  * than {@code minDelta} for {@code patience} epochs, and with {@code restoreBestWeights} puts
- * back the weights of the best epoch. The mode (whether lower or higher is better) is
+ * back the weights of the best epoch when training ends, whether it stopped early or not, as
+ * Keras 3 does (Keras 2 restored them only on an early stop). Restoring at the end rather
+ * than at the stop also keeps a checkpoint of the last epoch whole: its weights and its
+ * optimizer state are that epoch's. The mode (whether lower or higher is better) is
  * inferred from the name as Keras does: accuracies are maximized, everything else minimized.
  */
 public final class EarlyStopping implements Callback {
@@ -56,18 +59,23 @@ public final class EarlyStopping implements Callback {
         if (wait >= patience && epoch > 0) {
             stoppedEpoch = epoch;
             run.stopTraining();
-            if (restoreBestWeights && bestWeights != null) {
-                run.setWeights(bestWeights);
-            }
         }
     }
 
     @Override
     public void onTrainEnd(History history, Trainer.Run run) {
+        // the best epoch's weights, unless they are the last epoch's anyway
+        boolean restore = restoreBestWeights && bestWeights != null && bestEpoch != history.epochs() - 1;
+        if (restore) {
+            run.setWeights(bestWeights);
+        }
+        String restored = restore ? String.format(Locale.ROOT, "restored the weights of epoch %d (%s %.4f)",
+                bestEpoch + 1, monitor.name, monitor.best) : "";
         if (stoppedEpoch >= 0) {
-            run.out().printf(Locale.ROOT, "Epoch %d: early stopping%s%n", stoppedEpoch + 1, restoreBestWeights
-                    && bestWeights != null ? String.format(Locale.ROOT, "; restored the weights of epoch %d (%s %.4f)",
-                    bestEpoch + 1, monitor.name, monitor.best) : "");
+            run.out().printf(Locale.ROOT, "Epoch %d: early stopping%s%n", stoppedEpoch + 1,
+                    restore ? "; " + restored : "");
+        } else if (restore) {
+            run.out().printf(Locale.ROOT, "EarlyStopping: %s, the best%n", restored);
         }
     }
 

@@ -94,6 +94,34 @@ class CallbackTest {
         }
     }
 
+    /** As Keras 3's: the best weights come back at the end even when patience never ran out. */
+    @Test
+    void earlyStoppingRestoresTheBestWeightsWhenTrainingEndsWithoutAStop() {
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            m.build(6);
+            EarlyStopping stop = new EarlyStopping("val_loss", 10, 0, true);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Trainer.Run run = new Trainer.Run(m, new PrintStream(out, true));
+            History h = new History();
+            List<List<HostTensor>> weights = new ArrayList<>();
+            stop.onTrainBegin(run);
+            double[] valLoss = {0.5, 0.3, 0.4};
+            for (int e = 0; e < valLoss.length; e++) {
+                List<HostTensor> w = m.getWeights();
+                w.get(0).data()[0] = e; // each epoch's weights told apart
+                m.setWeights(w);
+                weights.add(m.getWeights());
+                h.add(Map.of("val_loss", valLoss[e]));
+                stop.onEpochEnd(e, Map.of("val_loss", valLoss[e]), run);
+                assertEquals(e, m.getWeights().get(0).data()[0], "nothing is put back before the end");
+            }
+            stop.onTrainEnd(h, run);
+            assertEquals(-1, stop.stoppedEpoch());
+            assertArrayEquals(weights.get(1).get(0).data(), m.getWeights().get(0).data(), "epoch 2's weights");
+            assertEquals("EarlyStopping: restored the weights of epoch 2 (val_loss 0.3000), the best\n", out.toString());
+        }
+    }
+
     @Test
     void aCallbackChangesTheLearningRateBetweenEpochs() {
         HostTensor[] data = FitTest.blobs(80, 6);
