@@ -38,6 +38,7 @@ public final class EarlyStopping implements Callback {
 
     @Override
     public void onTrainBegin(Trainer.Run run) {
+        monitor.check(run);
         monitor.reset();
         wait = 0;
         bestEpoch = -1;

@@ -48,6 +48,13 @@ public final class ModelCheckpoint implements Callback {
     }
 
     @Override
+    public void onTrainBegin(Trainer.Run run) {
+        if (saveBestOnly) {
+            monitor.check(run);
+        }
+    }
+
+    @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
         Double loss = logs.get("loss");
         if (loss != null && !Double.isFinite(loss)) {

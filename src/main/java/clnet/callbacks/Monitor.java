@@ -25,6 +25,15 @@ final class Monitor {
         best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
 
+    /** Refuses, before its first epoch, a run that will not report the watched value. */
+    void check(clnet.train.Trainer.Run run) {
+        if (run.logKeys() != null && !run.logKeys().contains(name)) {
+            throw new IllegalArgumentException(callback + " monitors '" + name + "', which this run does not report"
+                    + " (it reports " + run.logKeys() + (name.startsWith("val_") ? "; validation data or a"
+                    + " validation split gives val_ metrics" : "") + ")");
+        }
+    }
+
     /** The watched value in an epoch's logs; a run that does not report it is refused by name. */
     double value(Map<String, Double> logs) {
         Double v = logs.get(name);

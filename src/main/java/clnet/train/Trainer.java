@@ -97,8 +97,11 @@ public final class Trainer {
                 batch, options.dataOnDevice(), augmentation != null);
              BatchSource val = valX == null ? null
                      : BatchSource.of(model.backend(), valX, valY, options.dataOnDevice())) {
+            String metric = model.metricName();
+            List<String> logKeys = val == null ? List.of("loss", metric)
+                    : List.of("loss", metric, "val_loss", "val_" + metric);
             Run run = new Run(replicas.models(), out, callbacks, history, options.epochs(), batch, shuffleRng,
-                    firstEpoch, deterministic);
+                    firstEpoch, deterministic, logKeys);
             callbacks.forEach(c -> c.onTrainBegin(run));
             if (resume != null) {
                 run.restoreCallbacks(resume.callbacks());
@@ -208,14 +211,16 @@ public final class Trainer {
         private boolean stop;
         private int epochsDone;
         private float[] batchLosses = new float[0];
+        private final List<String> logKeys;
 
         /** A run of {@code model} outside {@code fit}, for callbacks tested on their own. */
         public Run(Trainable model, PrintStream out) {
-            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0, false);
+            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0, false, null);
         }
 
         Run(List<Trainable> replicas, PrintStream out, List<Callback> callbacks, History history, int epochs,
-            int batchSize, Rng shuffleRng, int initialEpoch, boolean deterministic) {
+            int batchSize, Rng shuffleRng, int initialEpoch, boolean deterministic, List<String> logKeys) {
+            this.logKeys = logKeys;
             this.deterministic = deterministic;
             this.model = replicas.get(0);
             this.replicas = replicas;
@@ -228,6 +233,16 @@ public final class Trainer {
             this.shuffleRng = shuffleRng;
             this.initialEpoch = initialEpoch;
             this.epochsDone = initialEpoch;
+        }
+
+        /**
+         * The metrics every epoch's logs will hold ({@code loss}, {@code accuracy}, and their
+         * {@code val_} twins where there is validation data), so that a callback can refuse
+         * one it cannot watch before training rather than after the first epoch; null for a
+         * run made outside {@code fit}.
+         */
+        public List<String> logKeys() {
+            return logKeys;
         }
 
         /** Ends training after the current epoch (Keras's {@code model.stop_training = True}). */

@@ -94,6 +94,23 @@ class CallbackTest {
         }
     }
 
+    /** A callback watching a metric the run will not report is refused before the first step, not after an epoch. */
+    @Test
+    void aMonitorTheRunDoesNotReportIsRefusedBeforeTraining() {
+        HostTensor[] data = FitTest.blobs(40, 2);
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            m.build(6);
+            List<HostTensor> before = m.getWeights();
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> m.fit(data[0], data[1], new FitOptions().epochs(3).verbose(0)
+                            .callbacks(new EarlyStopping("val_loss", 2, 0, true))));
+            assertEquals("EarlyStopping monitors 'val_loss', which this run does not report (it reports [loss,"
+                    + " accuracy]; validation data or a validation split gives val_ metrics)", e.getMessage());
+            assertArrayEquals(before.get(0).data(), m.getWeights().get(0).data(), "no step was taken");
+            assertEquals(0, m.optimizer().iterations());
+        }
+    }
+
     /** As Keras 3's: the best weights come back at the end even when patience never ran out. */
     @Test
     void earlyStoppingRestoresTheBestWeightsWhenTrainingEndsWithoutAStop() {
