@@ -232,7 +232,11 @@ public final class Sequential implements Trainable, AutoCloseable {
         this.loss = loss;
         this.metric = null;
         if (isBuilt()) {
-            attachOptimizer();
+            // compiled again with the optimizer it has (another loss, say): as Keras's, the
+            // optimizer keeps its state (slots, steps taken) rather than starting over
+            if (optimizer == null || !optimizer.attachedTo(parameters())) {
+                attachOptimizer();
+            }
         } else if (inputFeatures() > 0) {
             build(inputFeatures());
         }

@@ -68,6 +68,11 @@ public abstract class Optimizer implements AutoCloseable {
         this.learningRate = checkedLearningRate(learningRate);
     }
 
+    /** Whether this optimizer updates exactly {@code parameters}: the same tensors, in order. */
+    public boolean attachedTo(List<Parameter> parameters) {
+        return backend != null && this.parameters.equals(parameters); // a record: its tensors by identity
+    }
+
     /** Steps taken so far (Keras's {@code optimizer.iterations}). */
     public long iterations() {
         return iterations;

@@ -139,6 +139,27 @@ class FitTest {
         assertEquals(sum0, sum1, 1e-4 * Math.abs(sum0), "the same samples, in other batches");
     }
 
+    /** compile with the optimizer the model has keeps its state, as Keras's does; another optimizer starts anew. */
+    @Test
+    void compilingAgainWithTheSameOptimizerKeepsItsState() {
+        HostTensor[] d = blobs(48, 6);
+        try (Sequential m = model(new Adam(0.01f), Loss.CATEGORICAL_CROSSENTROPY, 2)) {
+            m.fit(d[0], d[1], quiet().batchSize(16));
+            Optimizer adam = m.optimizer();
+            java.util.Map<String, HostTensor> slots = adam.slotValues();
+            assertEquals(3, adam.iterations());
+            m.compile(adam, Loss.MEAN_SQUARED_ERROR);
+            assertEquals(3, adam.iterations(), "Adam's bias correction goes on");
+            java.util.Map<String, HostTensor> kept = adam.slotValues();
+            assertEquals(slots.keySet(), kept.keySet());
+            for (String k : slots.keySet()) {
+                assertArrayEquals(slots.get(k).data(), kept.get(k).data(), k);
+            }
+            m.compile(new Adam(0.01f), Loss.CATEGORICAL_CROSSENTROPY);
+            assertEquals(0, m.optimizer().iterations());
+        }
+    }
+
     @Test
     void evaluateAndPredictRefuseABatchSizeBelowOne() {
         HostTensor[] d = blobs(10, 8);
