@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Keras's {@code CSVLogger}: one row per epoch run ({@code epoch,loss,accuracy,val_loss,
- * val_accuracy}), the file rewritten atomically after each epoch, so an interrupted run
+ * val_accuracy}, then {@code learning_rate} where a callback logs it: the history's order,
+ * where Keras sorts the names), the file rewritten atomically after each epoch, so an interrupted run
  * leaves the rows of the epochs it finished and never half a file; a resumed run writes
  * the rows of the epochs before the checkpoint too.
  */
@@ -22,10 +23,13 @@ public final class CsvLogger implements Callback {
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
-        try {
-            run.history().writeCsv(file); // a resumed run's history holds the epochs before it too
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        // once every callback has seen the epoch: the history then holds what they logged (the learning rate)
+        run.atEpochEnd(() -> {
+            try {
+                run.history().writeCsv(file); // a resumed run's history holds the epochs before it too
+            } catch (IOException e) {
+                throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            }
+        });
     }
 }

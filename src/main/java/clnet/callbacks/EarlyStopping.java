@@ -24,6 +24,7 @@ public final class EarlyStopping implements Callback {
     private int wait;
     private int bestEpoch = -1;
     private int stoppedEpoch = -1;
+    private int restoredEpoch = -1;
     private List<HostTensor> bestWeights;
 
     public EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBestWeights) {
@@ -43,6 +44,7 @@ public final class EarlyStopping implements Callback {
         wait = 0;
         bestEpoch = -1;
         stoppedEpoch = -1;
+        restoredEpoch = -1;
         bestWeights = null;
     }
 
@@ -67,8 +69,10 @@ public final class EarlyStopping implements Callback {
     public void onTrainEnd(History history, Trainer.Run run) {
         // the best epoch's weights, unless they are the last epoch's anyway
         boolean restore = restoreBestWeights && bestWeights != null && bestEpoch != history.epochs() - 1;
+        restoredEpoch = -1;
         if (restore) {
             run.setWeights(bestWeights);
+            restoredEpoch = bestEpoch;
         }
         String restored = restore ? String.format(Locale.ROOT, "restored the weights of epoch %d (%s %.4f)",
                 bestEpoch + 1, monitor.name, monitor.best) : "";
@@ -106,6 +110,11 @@ public final class EarlyStopping implements Callback {
     /** The epoch training stopped after (counted from 0), or -1 if it ran to the end. */
     public int stoppedEpoch() {
         return stoppedEpoch;
+    }
+
+    /** The epoch whose weights were put back when training ended (counted from 0), or -1 if none were. */
+    public int restoredEpoch() {
+        return restoredEpoch;
     }
 
     /** The epoch with the best value (counted from 0), or -1 before the first. */

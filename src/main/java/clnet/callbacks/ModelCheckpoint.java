@@ -7,6 +7,7 @@ import clnet.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +52,14 @@ public final class ModelCheckpoint implements Callback {
     public void onTrainBegin(Trainer.Run run) {
         if (saveBestOnly) {
             monitor.check(run);
+        }
+        // a field the run will not log is refused now, not at the first save after an epoch of training
+        List<String> reported = run.logKeys();
+        for (String field : path.fields()) {
+            if (reported != null && !field.equals("epoch") && !reported.contains(field)) {
+                throw new IllegalArgumentException("checkpoint path " + path.template() + ": no '" + field
+                        + "' to put in it; this run reports epoch, " + String.join(", ", reported));
+            }
         }
     }
 

@@ -66,6 +66,15 @@ final class PathTemplate {
         }
     }
 
+    String template() {
+        return template;
+    }
+
+    /** The fields the name takes, in order ({@code epoch}, {@code val_loss}, ...). */
+    List<String> fields() {
+        return parts.stream().filter(p -> p.field != null).map(Part::field).toList();
+    }
+
     /** The name for {@code epoch} (from 1, as Keras numbers them) and the epoch's logs. */
     String format(int epoch, Map<String, Double> logs) {
         StringBuilder out = new StringBuilder();
@@ -110,18 +119,26 @@ final class PathTemplate {
 
     private String formatted(String field, Number value, Spec spec) {
         double v = value.doubleValue();
+        boolean integer = value instanceof Integer || value instanceof Long;
         String body;
         switch (spec.type) {
             case 'd' -> {
-                if (v != Math.rint(v) || Double.isInfinite(v) || Double.isNaN(v)) {
-                    throw error("format 'd' of " + field + " needs a whole number, got " + plain(value));
+                if (!integer) { // as Python: 'd' is for ints, and the logs hold floats
+                    throw error("format 'd' is for the epoch, an integer; " + field + " is a number with a fraction"
+                            + " (try .2f)");
                 }
-                body = String.format(Locale.ROOT, "%d", (long) v);
+                body = value.toString();
+            }
+            case 0 -> {
+                if (integer && spec.precision >= 0) {
+                    throw error("format '." + spec.precision + "' of " + field + ": an integer takes no precision");
+                }
+                body = integer ? value.toString() : general(v, spec.precision, false, true);
             }
             case 'f', 'F' -> body = fixed(v, spec.precision < 0 ? 6 : spec.precision, spec.type == 'F');
             case 'e', 'E' -> body = scientific(v, spec.precision < 0 ? 6 : spec.precision, spec.type == 'E', false);
             case '%' -> body = fixed(v * 100, spec.precision < 0 ? 6 : spec.precision, false) + "%";
-            default -> body = general(v, spec.precision, spec.type == 'G', spec.type == 0);
+            default -> body = general(v, spec.precision, spec.type == 'G', false);
         }
         if (spec.width > body.length()) {
             boolean pad = spec.zeroPad; // Python pads nan and inf with zeros too
@@ -146,7 +163,7 @@ final class PathTemplate {
         if (v == 0) {
             return 1 / v < 0 ? "-0.0" : "0.0";
         }
-        BigDecimal d = new BigDecimal(Double.toString(v)).stripTrailingZeros(); // Java's shortest digits, too
+        BigDecimal d = shortest(v);
         int exponent = d.precision() - d.scale() - 1;
         if (exponent >= -4 && exponent < 16) {
             String s = d.toPlainString();
@@ -157,11 +174,28 @@ final class PathTemplate {
         return (v < 0 ? "-" : "") + mantissa + exponentSuffix(exponent, false);
     }
 
+    /**
+     * The fewest significant digits that read back as {@code v}, the nearest such decimal:
+     * the digits of Python's repr (JDK 17's Double.toString is not always the shortest).
+     */
+    private static BigDecimal shortest(double v) {
+        BigDecimal exact = new BigDecimal(v);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal d = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+            if (d.doubleValue() == v) {
+                return d.stripTrailingZeros();
+            }
+        }
+        return exact.round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN)).stripTrailingZeros();
+    }
+
     private static String fixed(double v, int precision, boolean upper) {
         if (!Double.isFinite(v)) {
             return nonFinite(v, upper);
         }
-        return new BigDecimal(v).setScale(precision, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        String s = new BigDecimal(v).setScale(precision, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        // Python keeps the sign of what rounds to zero (-0.001 is -0.00), BigDecimal has no -0
+        return (v < 0 || (v == 0 && 1 / v < 0)) && !s.startsWith("-") ? "-" + s : s;
     }
 
     private static String scientific(double v, int precision, boolean upper, boolean stripZeros) {

@@ -48,6 +48,7 @@ public final class ReduceLROnPlateau implements Callback {
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
+        logs.put(LearningRateScheduler.LEARNING_RATE, (double) run.learningRate()); // the epoch's rate, as Keras 3 logs it
         double current = monitor.value(logs);
         if (cooling > 0) {
             cooling--;
@@ -78,5 +79,10 @@ public final class ReduceLROnPlateau implements Callback {
         wait = ((Number) state.getOrDefault("wait", 0.0)).intValue();
         cooling = ((Number) state.getOrDefault("cooling", 0.0)).intValue();
         monitor.best = ((Number) state.getOrDefault("best", monitor.best)).doubleValue();
+    }
+
+    @Override
+    public java.util.List<String> logsAdded() {
+        return java.util.List.of(LearningRateScheduler.LEARNING_RATE);
     }
 }

@@ -122,7 +122,9 @@ final class LaunchEnvironment {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().putAll(add);
-        pb.environment().remove("JDK_JAVA_OPTIONS"); // its options are among the arguments passed on: not twice
+        // their options are among the arguments passed on (a debugger's left out): not twice
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().put(RELAUNCHED, "1");
         Process child = pb.start();
         // a TERM to this process ends the child too (a terminal's Ctrl-C reaches both anyway)

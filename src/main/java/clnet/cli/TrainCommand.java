@@ -268,8 +268,9 @@ final class TrainCommand implements Callable<Integer> {
         TerminateOnNaN terminateOnNaN = new TerminateOnNaN();
         List<Callback> callbacks = new ArrayList<>();
         callbacks.add(terminateOnNaN); // first: later callbacks then see the weights it puts back
-        if (earlyStopping != null) {
-            callbacks.add(earlyStopping(earlyStopping));
+        EarlyStopping stopEarly = earlyStopping == null ? null : earlyStopping(earlyStopping);
+        if (stopEarly != null) {
+            callbacks.add(stopEarly);
         }
         if (csvLog != null) {
             callbacks.add(new CsvLogger(csvLog));
@@ -461,7 +462,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             History history = model.fit(xTrain, yTrain, fit);
             if (terminateOnNaN.terminated()) {
-                throw diverged(model, terminateOnNaN, out);
+                throw diverged(model, terminateOnNaN, stopEarly, out);
             }
 
             EvaluationResult test = model.evaluate(xTest, yTest, batch, 0, out);
@@ -524,16 +525,20 @@ final class TrainCommand implements Callable<Integer> {
      * The error after TerminateOnNaN stopped a run: where the loss went bad, and, when saving
      * was asked for, the last good epoch's weights saved (it put them back in the model).
      */
-    private IllegalStateException diverged(Sequential model, TerminateOnNaN stop, PrintStream out)
-            throws java.io.IOException {
+    private IllegalStateException diverged(Sequential model, TerminateOnNaN stop, EarlyStopping stopEarly,
+                                           PrintStream out) throws java.io.IOException {
         String kept;
+        // TerminateOnNaN put back the last good epoch; --early-stopping then the best one, when training ended
+        int best = stopEarly == null ? -1 : stopEarly.restoredEpoch();
         if (noSave) {
             kept = "nothing saved (--no-save)";
-        } else if (stop.lastGoodEpoch() < 0) {
+        } else if (stop.lastGoodEpoch() < 0 && best < 0) {
             kept = "nothing saved: no epoch ended well before it";
         } else {
             save(model, out);
-            kept = String.format(Locale.ROOT, "saved the weights of epoch %d, the last with a finite loss, to %s",
+            kept = best >= 0
+                    ? String.format(Locale.ROOT, "saved the weights of epoch %d, the best before it, to %s", best + 1, save)
+                    : String.format(Locale.ROOT, "saved the weights of epoch %d, the last with a finite loss, to %s",
                     stop.lastGoodEpoch() + 1, save);
         }
         return new IllegalStateException(stop.reason() + "; training stopped, " + kept + ". Lower the learning rate"

@@ -169,7 +169,8 @@ public final class AutoDevice {
             }
             for (int i = 0; i < candidates.size(); i++) {
                 Arrays.sort(times[i]);
-                ms.put(candidates.get(i), times[i][rounds / 2]);
+                // one that failed in a late round has finite early ones: out all the same
+                ms.put(candidates.get(i), work.get(i) == null ? Double.POSITIVE_INFINITY : times[i][rounds / 2]);
             }
             return ms;
         } finally {

@@ -209,6 +209,9 @@ public final class ModelFile {
         if (state.deterministic()) {
             json.put("deterministic", true); // absent otherwise: files of one-device runs stay as they were
         }
+        if (state.firstStep() != 0) {
+            json.put("first_step", Long.toString(state.firstStep())); // absent for a first fit, as before
+        }
         return json;
     }
 
@@ -586,8 +589,12 @@ public final class ModelFile {
                 }
                 deterministic = d.getAsBoolean();
             }
+            long firstStep = t.has("first_step") ? longValue(t, "first_step", "training_state") : 0;
+            if (firstStep < 0) {
+                throw fail("training_state first_step is " + firstStep);
+            }
             return new TrainingState(epoch, epochs, batchSize, shuffle, History.of(values), callbacks, device,
-                    deterministic);
+                    deterministic, firstStep);
         }
 
         /** A 64-bit integer, written as a string (JSON numbers are doubles to many readers). */

@@ -66,6 +66,8 @@ public final class Sequential implements Trainable, AutoCloseable {
     private final boolean ownsBackend;
     private long seed = DEFAULT_SEED;
     private Optimizer optimizer;
+    /** Steps taken under optimizers compile replaced: with the current one's, the model's own count. */
+    private long stepsBeforeOptimizer;
     private Loss loss;
     private Accuracy metric; // null: accuracy, chosen by shape as Keras does
     private Map<String, Object> dataConfig;
@@ -134,7 +136,7 @@ public final class Sequential implements Trainable, AutoCloseable {
 
     @Override
     public long stepsTaken() {
-        return optimizer == null ? 0 : optimizer.iterations();
+        return stepsBeforeOptimizer + (optimizer == null ? 0 : optimizer.iterations());
     }
 
     public List<Layer> layers() {
@@ -226,6 +228,7 @@ public final class Sequential implements Trainable, AutoCloseable {
             throw new IllegalArgumentException("compile needs a loss");
         }
         if (this.optimizer != null && this.optimizer != optimizer) {
+            stepsBeforeOptimizer += this.optimizer.iterations(); // a new optimizer starts at 0; the model's count goes on
             this.optimizer.close();
         }
         this.optimizer = optimizer;

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Keras's RMSprop (not centered): lr 0.001, rho 0.9, momentum 0, epsilon 1e-7, the
- * epsilon added inside the square root as Keras 3 does (tf.keras 2 added it to the root).
+ * epsilon added inside the square root as Keras 3 and tf.keras do (the multi-backend Keras 2.3
+ * and earlier added it to the root).
  */
 public final class RMSprop extends Optimizer {
     public static final float DEFAULT_LEARNING_RATE = 0.001f;

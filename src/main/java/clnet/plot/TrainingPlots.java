@@ -34,18 +34,34 @@ public final class TrainingPlots {
     static final Color CLASS_0 = new Color(245, 147, 34);
     static final Color CLASS_1 = new Color(8, 119, 189);
 
-    /** Loss and accuracy per epoch, training and validation, side by side. */
+    /** Loss and each metric per epoch, training and validation, side by side; the learning rate where logged. */
     public static Path history(Map<String, List<Double>> history, Path file) throws IOException {
+        // loss, then each metric the run reported (accuracy, or mae for a regression), each with
+        // its validation twin; the learning rate, where a callback logged it, on a chart of its own
+        List<String> panels = new ArrayList<>(List.of("loss"));
+        for (String name : history.keySet()) {
+            if (!name.startsWith("val_") && !name.equals("loss") && !name.equals(LEARNING_RATE)) {
+                panels.add(name);
+            }
+        }
+        if (history.containsKey(LEARNING_RATE)) {
+            panels.add(LEARNING_RATE);
+        }
         List<BufferedImage> charts = new ArrayList<>();
-        for (String metric : new String[] {"loss", "accuracy"}) {
-            XYChart chart = new XYChartBuilder().width(640).height(480).title(metric).xAxisTitle("epoch")
-                    .yAxisTitle(metric).build();
+        for (String metric : panels) {
+            boolean rate = metric.equals(LEARNING_RATE);
+            XYChart chart = new XYChartBuilder().width(640).height(480).title(rate ? "learning rate" : metric)
+                    .xAxisTitle("epoch").yAxisTitle(rate ? "learning rate" : metric).build();
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
             chart.getStyler().setXAxisTickMarkSpacingHint(90); // readable epoch labels on long runs
-            chart.getStyler().setYAxisDecimalPattern("0.0##");
-            chart.getStyler().setLegendPosition(metric.equals("loss") ? Styler.LegendPosition.InsideNE
-                    : Styler.LegendPosition.InsideSE);
-            for (String name : new String[] {metric, "val_" + metric}) {
+            chart.getStyler().setYAxisDecimalPattern(rate ? "0.##E0" : "0.0##");
+            boolean upward = metric.endsWith("acc") || metric.endsWith("accuracy");
+            chart.getStyler().setLegendPosition(upward ? Styler.LegendPosition.InsideSE
+                    : Styler.LegendPosition.InsideNE);
+            if (rate && history.get(LEARNING_RATE).stream().allMatch(v -> v > 0)) {
+                chart.getStyler().setYAxisLogarithmic(true); // ReduceLROnPlateau's cuts are factors
+            }
+            for (String name : rate ? List.of(metric) : List.of(metric, "val_" + metric)) {
                 List<Double> values = history.get(name);
                 if (values == null || values.isEmpty()) {
                     continue;
@@ -56,7 +72,8 @@ public final class TrainingPlots {
                     x[i] = i + 1;
                     y[i] = values.get(i);
                 }
-                XYSeries s = chart.addSeries(name.startsWith("val_") ? "validation" : "training", x, y);
+                XYSeries s = chart.addSeries(rate ? "learning rate" : name.startsWith("val_") ? "validation"
+                        : "training", x, y);
                 s.setMarker(x.length > 50 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
                 s.setLineColor(name.startsWith("val_") ? CLASS_0 : CLASS_1);
                 s.setMarkerColor(name.startsWith("val_") ? CLASS_0 : CLASS_1);
@@ -65,6 +82,9 @@ public final class TrainingPlots {
         }
         return Png.write(Png.grid(charts, 2), file);
     }
+
+    /** The history's key of the learning rate, as the learning-rate callbacks log it (Keras 3's). */
+    private static final String LEARNING_RATE = "learning_rate";
 
     /** The confusion matrix: rows true classes, columns predicted, shaded by the share of the row. */
     public static Path confusion(int[] truth, int[] predicted, int classes, Path file) throws IOException {

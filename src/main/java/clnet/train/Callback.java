@@ -19,11 +19,20 @@ public interface Callback {
     default void onBatchEnd(int epoch, int batch, Trainer.Run run) {
     }
 
-    /** After an epoch, with its metrics ({@code loss}, {@code accuracy}, {@code val_loss}, ...); epochs count from 0. */
+    /**
+     * After an epoch, with its metrics ({@code loss}, {@code accuracy}, {@code val_loss}, ...);
+     * epochs count from 0. A callback may add to {@code logs} (the learning-rate callbacks add
+     * {@code learning_rate}, as Keras 3's do): callbacks after it, and the history, see it.
+     */
     default void onEpochEnd(int epoch, Map<String, Double> logs, Trainer.Run run) {
     }
 
     default void onTrainEnd(History history, Trainer.Run run) {
+    }
+
+    /** The names this callback adds to every epoch's logs ({@code learning_rate}), for others to watch. */
+    default java.util.List<String> logsAdded() {
+        return java.util.List.of();
     }
 
     /**

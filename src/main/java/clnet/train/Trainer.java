@@ -79,7 +79,7 @@ public final class Trainer {
         // The steps the model had taken when this fit (or the one resumed) began: 0 on a fresh
         // model, so that its first fit draws what it always did; a second fit draws new batch
         // orders and warps, as Keras's does, rather than replaying the first's.
-        long firstStep = model.stepsTaken() - (long) firstEpoch * steps;
+        long firstStep = resume != null ? resume.firstStep() : model.stepsTaken();
         Rng shuffleRng = resume != null ? new Rng(resume.shuffleState()) : shuffleStream(seed, firstStep);
         PrintStream out = options.out();
         boolean dynamic = options.verbose() == 1 && Progbar.isTerminal(out);
@@ -98,10 +98,11 @@ public final class Trainer {
              BatchSource val = valX == null ? null
                      : BatchSource.of(model.backend(), valX, valY, options.dataOnDevice())) {
             String metric = model.metricName();
-            List<String> logKeys = val == null ? List.of("loss", metric)
-                    : List.of("loss", metric, "val_loss", "val_" + metric);
+            List<String> logKeys = new ArrayList<>(val == null ? List.of("loss", metric)
+                    : List.of("loss", metric, "val_loss", "val_" + metric));
+            callbacks.forEach(c -> c.logsAdded().stream().filter(k -> !logKeys.contains(k)).forEach(logKeys::add));
             Run run = new Run(replicas.models(), out, callbacks, history, options.epochs(), batch, shuffleRng,
-                    firstEpoch, deterministic, logKeys);
+                    firstEpoch, deterministic, logKeys, firstStep);
             callbacks.forEach(c -> c.onTrainBegin(run));
             if (resume != null) {
                 run.restoreCallbacks(resume.callbacks());
@@ -143,13 +144,13 @@ public final class Trainer {
                     values.putAll(metricValues(host, EVALUATION, val.size(), "val_", model.metricName()));
                 }
                 run.epochDone(epoch, stepLosses(host, replicas, steps, batch, n));
-                history.add(values);
                 if (options.verbose() > 0) {
                     bar.finish(values);
                 }
                 for (Callback c : callbacks) {
                     c.onEpochEnd(epoch, values, run);
                 }
+                history.add(values); // with what callbacks logged (Keras's History is its last callback)
                 run.runEpochEndActions();
             }
             for (Callback c : callbacks) {
@@ -212,15 +213,18 @@ public final class Trainer {
         private int epochsDone;
         private float[] batchLosses = new float[0];
         private final List<String> logKeys;
+        private final long firstStep;
 
         /** A run of {@code model} outside {@code fit}, for callbacks tested on their own. */
         public Run(Trainable model, PrintStream out) {
-            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0, false, null);
+            this(List.of(model), out, List.of(), new History(), 1, 1, new Rng(0), 0, false, null, 0);
         }
 
         Run(List<Trainable> replicas, PrintStream out, List<Callback> callbacks, History history, int epochs,
-            int batchSize, Rng shuffleRng, int initialEpoch, boolean deterministic, List<String> logKeys) {
-            this.logKeys = logKeys;
+            int batchSize, Rng shuffleRng, int initialEpoch, boolean deterministic, List<String> logKeys,
+            long firstStep) {
+            this.logKeys = logKeys == null ? null : List.copyOf(logKeys);
+            this.firstStep = firstStep;
             this.deterministic = deterministic;
             this.model = replicas.get(0);
             this.replicas = replicas;
@@ -343,7 +347,7 @@ public final class Trainer {
                 }
             }
             return new TrainingState(epochsDone, epochs, batchSize, shuffleRng.state(), history.copy(), states,
-                    String.join(",", replicas.stream().map(m -> m.backend().name()).toList()), deterministic);
+                    String.join(",", replicas.stream().map(m -> m.backend().name()).toList()), deterministic, firstStep);
         }
 
         void epochDone(int epoch, float[] stepLosses) {

@@ -19,7 +19,10 @@ import java.util.Map;
  *                    resumed run matches an uninterrupted one bit for bit on the same backends
  * @param deterministic whether it cut batches into micro-shards ({@link FitOptions#deterministic}):
  *                    a resumed run does too
+ * @param firstStep   the steps the model had taken when the fit began (0 for a first fit), where
+ *                    its augmentation stream starts: a resumed run draws the same warps
  */
 public record TrainingState(int epoch, int epochs, int batchSize, long shuffleState, History history,
-                            Map<String, Map<String, Object>> callbacks, String device, boolean deterministic) {
+                            Map<String, Map<String, Object>> callbacks, String device, boolean deterministic,
+                            long firstStep) {
 }

@@ -51,8 +51,11 @@ class CallbacksTest {
             // after the cooldown epoch, never below min_lr
             float[] expected = {0.01f, 0.01f, 0.005f, 0.005f, 0.0025f, 0.0025f, 0.002f, 0.002f};
             for (int e = 0; e < valLoss.length; e++) {
-                cb.onEpochEnd(e, Map.of("val_loss", valLoss[e]), run);
+                Map<String, Double> logs = new java.util.HashMap<>(Map.of("val_loss", valLoss[e]));
+                float during = m.learningRate();
+                cb.onEpochEnd(e, logs, run);
                 assertEquals(expected[e], m.learningRate(), "epoch " + e);
+                assertEquals((double) during, logs.get("learning_rate"), "the rate the epoch trained at, logged");
             }
             assertTrue(log.toString().contains("Epoch 3: ReduceLROnPlateau reducing learning rate to 0.005."),
                     log.toString());
@@ -111,10 +114,25 @@ class CallbacksTest {
                     dir.resolve("w.{epoch:02d}-{loss:.3f}.safetensors").toString(), "loss", false);
             History h = m.fit(X, Y, new FitOptions().epochs(2).batchSize(10).verbose(0).callbacks(named));
             for (int e = 0; e < 2; e++) {
+                // Java's own %.3f: the same digits as Python's but at an exact tie, which a loss never is
                 String name = String.format(java.util.Locale.ROOT, "w.%02d-%.3f.safetensors", e + 1,
-                        new java.math.BigDecimal(h.get("loss").get(e)).setScale(3, java.math.RoundingMode.HALF_EVEN));
+                        h.get("loss").get(e));
                 assertTrue(Files.isRegularFile(dir.resolve(name)), name);
             }
+        }
+        // a field the run will not log is refused before the first step; one a callback logs is taken
+        try (CpuBackend b = new CpuBackend(); Sequential m = model(b)) {
+            ModelCheckpoint wrong = new ModelCheckpoint(m, dir.resolve("w-{val_acc:.2f}.st").toString(), "loss", false);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.fit(X, Y, new FitOptions().epochs(2).batchSize(10).verbose(0).callbacks(wrong)));
+            assertEquals("checkpoint path " + dir.resolve("w-{val_acc:.2f}.st") + ": no 'val_acc' to put in it;"
+                    + " this run reports epoch, loss, accuracy", e.getMessage());
+            assertEquals(0, m.optimizer().iterations(), "no step was taken");
+            ModelCheckpoint rate = new ModelCheckpoint(m, dir.resolve("r-{learning_rate:.0e}.st").toString(), "loss",
+                    false);
+            m.fit(X, Y, new FitOptions().epochs(1).batchSize(10).verbose(0)
+                    .callbacks(new LearningRateScheduler((epoch, lr) -> 0.001f), rate));
+            assertTrue(Files.isRegularFile(dir.resolve("r-1e-03.st")), "named by the rate the epoch trained at");
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ModelCheckpoint(null, "ck-{epoch:2x}.st", "loss", false));

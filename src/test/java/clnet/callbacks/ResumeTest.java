@@ -75,7 +75,8 @@ class ResumeTest {
         List<HostTensor> straight;
         History straightHistory;
         try (Sequential m = model()) {
-            straightHistory = m.fit(X, Y, options(6));
+            straightHistory = m.fit(X, Y, options(6, new ReduceLROnPlateau("val_loss", 0.5, 100, 0, 0, 0f),
+                    new EarlyStopping("val_loss", 100, 0, true)));
             straight = m.getWeights();
         }
         Path checkpoint = dir.resolve("ck-{epoch:02d}.safetensors");
@@ -100,6 +101,37 @@ class ResumeTest {
                 assertArrayEquals(straight.get(i).data(), w.get(i).data(), device + ": weight " + i);
             }
             assertEquals(straightHistory.history(), resumed.history(), "the history, earlier epochs included");
+        }
+    }
+
+    /**
+     * A checkpoint taken in a model's second fit resumes it bit for bit too: the second fit's
+     * batch orders and warps (samples as 3 x 4 images, rotated and shifted) start where the
+     * model's steps stood, which the checkpoint keeps, and differ from the first fit's.
+     */
+    @Test
+    void aCheckpointOfASecondFitResumesItBitForBit(@TempDir Path dir) throws Exception {
+        clnet.ops.Augmentation warp = clnet.ops.Augmentation.parse("rotation=20,shift=0.2");
+        List<HostTensor> straight;
+        History firstFit;
+        History secondFit;
+        Path checkpoint = dir.resolve("second-{epoch}.safetensors");
+        try (Sequential m = model()) {
+            firstFit = m.fit(X, Y, options(2).augment(warp, 3, 4, 1));
+            secondFit = m.fit(X, Y, options(4).augment(warp, 3, 4, 1)
+                    .callbacks(new ModelCheckpoint(m, checkpoint.toString(), "val_loss", false)));
+            straight = m.getWeights();
+        }
+        assertTrue(!firstFit.get("loss").get(0).equals(secondFit.get("loss").get(0)), "the second fit goes on");
+        ModelFile.Checkpoint c = ModelFile.loadCheckpoint(dir.resolve("second-2.safetensors"), backend);
+        try (Sequential m = c.model()) {
+            assertEquals(2 * 6, c.state().firstStep(), "the model had taken the first fit's 12 steps");
+            History resumed = m.fit(X, Y, options(4).augment(warp, 3, 4, 1).resumeFrom(c.state()));
+            List<HostTensor> w = m.getWeights();
+            for (int i = 0; i < w.size(); i++) {
+                assertArrayEquals(straight.get(i).data(), w.get(i).data(), device + ": weight " + i);
+            }
+            assertEquals(secondFit.history(), resumed.history());
         }
     }
 

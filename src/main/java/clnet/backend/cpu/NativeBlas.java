@@ -105,7 +105,7 @@ final class NativeBlas {
 
     /**
      * How many threads the library runs a product on, by the files the process mapped and
-     * the variables OpenBLAS reads ({@link #threads(String, String, List, int)}).
+     * the variables the library reads ({@link #threads(java.util.Map, List, int)}).
      */
     static int threads() {
         return THREADS;
