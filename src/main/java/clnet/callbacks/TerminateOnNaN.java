@@ -89,12 +89,13 @@ public final class TerminateOnNaN implements Callback {
 
     /** The mean loss of the first epoch's first batches, {@link #BASELINE_SAMPLES} samples or all there are. */
     private static double startingLoss(Trainer.Run run) {
-        int batches = Math.min(run.batches(), (BASELINE_SAMPLES + run.batchSize() - 1) / run.batchSize());
         double sum = 0;
-        for (int b = 0; b < batches; b++) {
-            sum += run.batchLoss(b);
+        long rows = 0;
+        for (int b = 0; b < run.batches() && rows < BASELINE_SAMPLES; b++) {
+            sum += (double) run.batchLoss(b) * run.batchRows(b); // a short last batch weighs what its rows do
+            rows += run.batchRows(b);
         }
-        return sum / batches;
+        return sum / rows;
     }
 
     /** The divergence baseline, so that a resumed run stops where the uninterrupted one would. */

@@ -143,7 +143,7 @@ public final class Trainer {
                 if (val != null) {
                     values.putAll(metricValues(host, EVALUATION, val.size(), "val_", model.metricName()));
                 }
-                run.epochDone(epoch, stepLosses(host, replicas, steps, batch, n));
+                run.epochDone(epoch, stepLosses(host, replicas, steps, batch, n), n);
                 if (options.verbose() > 0) {
                     bar.finish(values);
                 }
@@ -212,6 +212,7 @@ public final class Trainer {
         private boolean stop;
         private int epochsDone;
         private float[] batchLosses = new float[0];
+        private int epochSamples;
         private final List<String> logKeys;
         private final long firstStep;
 
@@ -310,6 +311,11 @@ public final class Trainer {
             return batchLosses.length;
         }
 
+        /** The rows of batch {@code b} (from 0) of the epoch just ended: the batch size, fewer in the last. */
+        public int batchRows(int b) {
+            return Math.min(batchSize, epochSamples - b * batchSize);
+        }
+
         /** The mean loss of batch {@code b} (from 0) of the epoch just ended. */
         public float batchLoss(int b) {
             return batchLosses[b];
@@ -350,9 +356,10 @@ public final class Trainer {
                     String.join(",", replicas.stream().map(m -> m.backend().name()).toList()), deterministic, firstStep);
         }
 
-        void epochDone(int epoch, float[] stepLosses) {
+        void epochDone(int epoch, float[] stepLosses, int samples) {
             epochsDone = epoch + 1;
             batchLosses = stepLosses;
+            epochSamples = samples;
         }
 
         /**
