@@ -39,7 +39,7 @@ public final class EarlyStopping implements Callback {
 
     @Override
     public void onTrainBegin(Trainer.Run run) {
-        monitor.check(run);
+        monitor.check(run, this);
         monitor.reset();
         wait = 0;
         bestEpoch = -1;

@@ -51,7 +51,7 @@ public final class ModelCheckpoint implements Callback {
     @Override
     public void onTrainBegin(Trainer.Run run) {
         if (saveBestOnly) {
-            monitor.check(run);
+            monitor.check(run, this);
         }
         // a field the run will not log is refused now, not at the first save after an epoch of training
         List<String> reported = run.logKeys();
@@ -72,9 +72,10 @@ public final class ModelCheckpoint implements Callback {
         if (saveBestOnly && !monitor.improvedBy(monitor.value(logs))) {
             return;
         }
-        Path file = path(epoch, logs);
-        // after every callback has seen the epoch, so that the checkpoint holds their state for it
+        // after every callback has seen the epoch, so that the checkpoint holds their state for it,
+        // and its name what they logged (learning_rate) wherever they stand in the list
         run.atEpochEnd(() -> {
+            Path file = path(epoch, logs);
             try {
                 ModelFile.save(model, file, run.trainingState());
             } catch (IOException e) {

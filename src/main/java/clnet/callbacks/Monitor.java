@@ -25,11 +25,12 @@ final class Monitor {
         best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
 
-    /** Refuses, before its first epoch, a run that will not report the watched value. */
-    void check(clnet.train.Trainer.Run run) {
-        if (run.logKeys() != null && !run.logKeys().contains(name)) {
+    /** Refuses, before its first epoch, a run that will not report the watched value to {@code watcher}. */
+    void check(clnet.train.Trainer.Run run, clnet.train.Callback watcher) {
+        java.util.List<String> keys = run.logKeysBefore(watcher);
+        if (keys != null && !keys.contains(name)) {
             throw new IllegalArgumentException(callback + " monitors '" + name + "', which this run does not report"
-                    + " (it reports " + run.logKeys() + (name.startsWith("val_") ? "; validation data or a"
+                    + " (it reports " + keys + (name.startsWith("val_") ? "; validation data or a"
                     + " validation split gives val_ metrics" : "") + ")");
         }
     }

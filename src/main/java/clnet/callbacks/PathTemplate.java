@@ -180,10 +180,20 @@ final class PathTemplate {
      */
     private static BigDecimal shortest(double v) {
         BigDecimal exact = new BigDecimal(v);
-        for (int digits = 1; digits < 17; digits++) {
-            BigDecimal d = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
-            if (d.doubleValue() == v) {
-                return d.stripTrailingZeros();
+        for (int digits = 1; digits <= 17; digits++) {
+            BigDecimal nearest = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+            // at a power of two the doubles around v are not evenly spaced, so the decimal that
+            // reads back may be the one a step past the nearest: of those that do, the closest
+            BigDecimal step = BigDecimal.ONE.movePointLeft(nearest.scale());
+            BigDecimal best = null;
+            for (BigDecimal d : new BigDecimal[] {nearest, nearest.subtract(step), nearest.add(step)}) {
+                if (d.signum() != 0 && d.doubleValue() == v && (best == null
+                        || d.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
+                    best = d;
+                }
+            }
+            if (best != null) {
+                return best.stripTrailingZeros();
             }
         }
         return exact.round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN)).stripTrailingZeros();

@@ -40,7 +40,7 @@ public final class ReduceLROnPlateau implements Callback {
 
     @Override
     public void onTrainBegin(Trainer.Run run) {
-        monitor.check(run);
+        monitor.check(run, this);
         monitor.reset();
         wait = 0;
         cooling = 0;

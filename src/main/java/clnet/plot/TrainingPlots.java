@@ -58,7 +58,7 @@ public final class TrainingPlots {
             boolean upward = metric.endsWith("acc") || metric.endsWith("accuracy");
             chart.getStyler().setLegendPosition(upward ? Styler.LegendPosition.InsideSE
                     : Styler.LegendPosition.InsideNE);
-            if (rate && history.get(LEARNING_RATE).stream().allMatch(v -> v > 0)) {
+            if (rate && spansADecade(history.get(LEARNING_RATE))) {
                 chart.getStyler().setYAxisLogarithmic(true); // ReduceLROnPlateau's cuts are factors
             }
             for (String name : rate ? List.of(metric) : List.of(metric, "val_" + metric)) {
@@ -81,6 +81,13 @@ public final class TrainingPlots {
             charts.add(Png.render(chart));
         }
         return Png.write(Png.grid(charts, 2), file);
+    }
+
+    /** Whether the values are all positive and a tenfold apart or more: a log axis labels only powers of ten. */
+    private static boolean spansADecade(List<Double> values) {
+        double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+        double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return min > 0 && max >= 10 * min;
     }
 
     /** The history's key of the learning rate, as the learning-rate callbacks log it (Keras 3's). */

@@ -98,9 +98,8 @@ public final class Trainer {
              BatchSource val = valX == null ? null
                      : BatchSource.of(model.backend(), valX, valY, options.dataOnDevice())) {
             String metric = model.metricName();
-            List<String> logKeys = new ArrayList<>(val == null ? List.of("loss", metric)
-                    : List.of("loss", metric, "val_loss", "val_" + metric));
-            callbacks.forEach(c -> c.logsAdded().stream().filter(k -> !logKeys.contains(k)).forEach(logKeys::add));
+            List<String> logKeys = val == null ? List.of("loss", metric)
+                    : List.of("loss", metric, "val_loss", "val_" + metric);
             Run run = new Run(replicas.models(), out, callbacks, history, options.epochs(), batch, shuffleRng,
                     firstEpoch, deterministic, logKeys, firstStep);
             callbacks.forEach(c -> c.onTrainBegin(run));
@@ -241,13 +240,32 @@ public final class Trainer {
         }
 
         /**
-         * The metrics every epoch's logs will hold ({@code loss}, {@code accuracy}, and their
-         * {@code val_} twins where there is validation data), so that a callback can refuse
-         * one it cannot watch before training rather than after the first epoch; null for a
-         * run made outside {@code fit}.
+         * The metrics every epoch's logs will hold once every callback has seen them
+         * ({@code loss}, {@code accuracy}, their {@code val_} twins where there is validation
+         * data, and what callbacks add, such as {@code learning_rate}), so that a callback can
+         * refuse one it cannot use before training rather than after the first epoch; null
+         * for a run made outside {@code fit}.
          */
         public List<String> logKeys() {
-            return logKeys;
+            return logKeysBefore(null);
+        }
+
+        /**
+         * The metrics the logs hold when {@code callback}'s {@code onEpochEnd} sees them: the
+         * run's own and what the callbacks before it in the list add (Keras's order too).
+         */
+        public List<String> logKeysBefore(Callback callback) {
+            if (logKeys == null) {
+                return null;
+            }
+            List<String> keys = new ArrayList<>(logKeys);
+            for (Callback c : callbacks) {
+                if (c == callback) {
+                    break;
+                }
+                c.logsAdded().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
+            }
+            return keys;
         }
 
         /** Ends training after the current epoch (Keras's {@code model.stop_training = True}). */
@@ -264,7 +282,10 @@ public final class Trainer {
             return initialEpoch;
         }
 
-        /** The metrics of every epoch so far (those before a resume included). */
+        /**
+         * The metrics of every epoch so far (those before a resume included); an epoch joins
+         * it once every callback's {@code onEpochEnd} has run (with what they logged).
+         */
         public History history() {
             return history;
         }

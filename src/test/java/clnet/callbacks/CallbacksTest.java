@@ -114,7 +114,7 @@ class CallbacksTest {
                     dir.resolve("w.{epoch:02d}-{loss:.3f}.safetensors").toString(), "loss", false);
             History h = m.fit(X, Y, new FitOptions().epochs(2).batchSize(10).verbose(0).callbacks(named));
             for (int e = 0; e < 2; e++) {
-                // Java's own %.3f: the same digits as Python's but at an exact tie, which a loss never is
+                // Java's own %.3f, rounding half up the shortest digits: Python's but at such a tie (0.1235)
                 String name = String.format(java.util.Locale.ROOT, "w.%02d-%.3f.safetensors", e + 1,
                         h.get("loss").get(e));
                 assertTrue(Files.isRegularFile(dir.resolve(name)), name);
@@ -131,7 +131,7 @@ class CallbacksTest {
             ModelCheckpoint rate = new ModelCheckpoint(m, dir.resolve("r-{learning_rate:.0e}.st").toString(), "loss",
                     false);
             m.fit(X, Y, new FitOptions().epochs(1).batchSize(10).verbose(0)
-                    .callbacks(new LearningRateScheduler((epoch, lr) -> 0.001f), rate));
+                    .callbacks(rate, new LearningRateScheduler((epoch, lr) -> 0.001f))); // named after it logged
             assertTrue(Files.isRegularFile(dir.resolve("r-1e-03.st")), "named by the rate the epoch trained at");
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

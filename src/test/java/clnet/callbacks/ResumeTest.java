@@ -105,9 +105,10 @@ class ResumeTest {
     }
 
     /**
-     * A checkpoint taken in a model's second fit resumes it bit for bit too: the second fit's
-     * batch orders and warps (samples as 3 x 4 images, rotated and shifted) start where the
-     * model's steps stood, which the checkpoint keeps, and differ from the first fit's.
+     * A checkpoint taken in a model's second fit, under a new optimizer, resumes it bit for
+     * bit too: the second fit's batch orders and warps (samples as 3 x 4 images, rotated and
+     * shifted) start where the model's steps stood, which the checkpoint keeps (the new
+     * optimizer's count does not know them), and differ from the first fit's.
      */
     @Test
     void aCheckpointOfASecondFitResumesItBitForBit(@TempDir Path dir) throws Exception {
@@ -118,6 +119,7 @@ class ResumeTest {
         Path checkpoint = dir.resolve("second-{epoch}.safetensors");
         try (Sequential m = model()) {
             firstFit = m.fit(X, Y, options(2).augment(warp, 3, 4, 1));
+            m.compile(new Adam(0.005f), Loss.CATEGORICAL_CROSSENTROPY); // fine-tuning: its steps start at 0
             secondFit = m.fit(X, Y, options(4).augment(warp, 3, 4, 1)
                     .callbacks(new ModelCheckpoint(m, checkpoint.toString(), "val_loss", false)));
             straight = m.getWeights();
