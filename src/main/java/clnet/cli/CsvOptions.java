@@ -26,12 +26,12 @@ final class CsvOptions {
     String task;
 
     @Option(names = "--test-fraction", defaultValue = "0.2", paramLabel = "X",
-            description = "CSV: the share of rows held out for testing, after a seeded shuffle (default:"
-                    + " ${DEFAULT-VALUE}).")
+            description = "CSV, text and image folders: the share of samples held out for testing, after a seeded"
+                    + " shuffle (default: ${DEFAULT-VALUE}).")
     double testFraction;
 
     @Option(names = "--split-seed", defaultValue = "1", paramLabel = "N",
-            description = "CSV: the seed of that shuffle (default: ${DEFAULT-VALUE}).")
+            description = "CSV, text and image folders: the seed of that shuffle (default: ${DEFAULT-VALUE}).")
     long splitSeed;
 
     /** Whether {@code data} names a CSV file rather than an MNIST directory. */

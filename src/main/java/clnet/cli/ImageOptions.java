@@ -1,8 +1,6 @@
 package clnet.cli;
 
-import clnet.data.Datasets;
 import clnet.data.ImageFolder;
-import clnet.tensor.HostTensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,8 +27,8 @@ final class ImageOptions {
             }
             int h = Integer.parseInt(p[0].trim());
             int w = Integer.parseInt(p[1].trim());
-            if (h < 1 || w < 1 || (long) h * w > 4096L * 4096) {
-                throw new IllegalArgumentException("'" + size + "': sides from 1 to 4096");
+            if (h < 1 || w < 1 || h > ImageFolder.MAX_SIDE || w > ImageFolder.MAX_SIDE) {
+                throw new IllegalArgumentException("'" + size + "': sides from 1 to " + ImageFolder.MAX_SIDE);
             }
             return new int[] {h, w};
         });
@@ -39,6 +37,9 @@ final class ImageOptions {
             case "rgb" -> true;
             default -> throw new IllegalArgumentException("'" + color + "' is not grayscale or rgb");
         });
+        // the width of the input layer, whatever the folder holds
+        String bad = ImageFolder.badSize(hw[0], hw[1], rgb);
+        Usage.require(cl, bad == null, "--image-size: " + bad + " (for " + dir + ")");
         return ImageFolder.read(dir, hw[0], hw[1], rgb, null);
     }
 
@@ -71,9 +72,5 @@ final class ImageOptions {
         }
         return ImageFolder.pixels(file, ((Number) saved.get("height")).intValue(),
                 ((Number) saved.get("width")).intValue(), "rgb".equals(saved.get("color")), false);
-    }
-
-    static HostTensor targets(int[] labels, int classes) {
-        return classes == 2 ? Datasets.labelColumn(labels) : Datasets.toCategorical(labels, classes);
     }
 }

@@ -31,12 +31,17 @@ final class PlaygroundOptions {
             description = "Seed of the Playground points and their split (default: ${DEFAULT-VALUE}).")
     long dataSeed;
 
+    /** The most Playground points: ten thousand times the Playground's own 500 (checked before generating). */
+    static final int MAX_POINTS = 5_000_000;
+
     boolean given() {
         return dataset != null;
     }
 
     /** The points, split; a bad option value is a usage error naming the option. */
     Playground.Split split(CommandLine cl) {
+        Usage.require(cl, points >= 2 && points <= MAX_POINTS, "--points must be from 2 to " + MAX_POINTS + ", got "
+                + points);
         Playground.Kind kind = usage(cl, "--dataset", () -> Playground.Kind.parse(dataset));
         Playground.Points p = usage(cl, "--points/--noise", () -> Playground.generate(kind, points, noise, dataSeed));
         return usage(cl, "--train-fraction", () -> Playground.split(p, trainFraction, dataSeed));

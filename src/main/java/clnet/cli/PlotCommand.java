@@ -36,7 +36,7 @@ final class PlotCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "a plot is required: activations, history, confusion, samples or boundary");
+                "a plot is required: activations, history, confusion, samples, boundary or augment");
     }
 
     /** The plots {@code clnet train --plot DIR} writes at the end of a run. */
@@ -141,7 +141,8 @@ final class PlotCommand implements Runnable {
     }
 
     @Command(name = "confusion", mixinStandardHelpOptions = true,
-            description = "A saved model's confusion matrix on the MNIST test set.")
+            description = "A saved model's confusion matrix on --data: the MNIST test set, or data of the kind the"
+                    + " model was trained on.")
     static final class Confusion extends OnMnist implements Callable<Integer> {
         @Option(names = "--out", defaultValue = "confusion.png", paramLabel = "PNG",
                 description = "The PNG to write (default: ${DEFAULT-VALUE}).")
@@ -173,11 +174,12 @@ final class PlotCommand implements Runnable {
                 description = "The transforms, as train --augment (default: ${DEFAULT-VALUE}).")
         String augment;
 
-        @Option(names = "--count", defaultValue = "6", description = "Images, one per row (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--count", defaultValue = "6", description = "Images, one per row, 1 to 1000 (default:"
+                + " ${DEFAULT-VALUE}).")
         int count;
 
-        @Option(names = "--versions", defaultValue = "7", description = "Augmented versions of each (default:"
-                + " ${DEFAULT-VALUE}).")
+        @Option(names = "--versions", defaultValue = "7", description = "Augmented versions of each, 1 to 100"
+                + " (default: ${DEFAULT-VALUE}).")
         int versions;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seed of the transforms (default: ${DEFAULT-VALUE}).")
@@ -194,7 +196,9 @@ final class PlotCommand implements Runnable {
         public Integer call() throws Exception {
             clnet.ops.Augmentation a = Usage.parse(spec.commandLine(), "--augment",
                     () -> clnet.ops.Augmentation.parse(augment));
-            Usage.require(spec.commandLine(), count >= 1 && versions >= 1, "--count and --versions must be at least 1");
+            // a picture of count x (versions + 1) images: bounded before anything is warped or drawn
+            Usage.require(spec.commandLine(), count >= 1 && count <= 1000, "--count must be from 1 to 1000");
+            Usage.require(spec.commandLine(), versions >= 1 && versions <= 100, "--versions must be from 1 to 100");
             HostTensor x;
             int[] shape;
             if (clnet.data.ImageFolder.looksLike(data)) {

@@ -19,9 +19,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code clnet predict}: a saved model's class and probability for the first test images. */
+/** {@code clnet predict}: a saved model's class and probability (or value) for the first samples of its kind of data. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Print the predicted class and its probability for the first MNIST test images.")
+        description = "Print a saved model's predicted class and its probability (a regression: its value) for the"
+                + " first samples of --data, beside their label where the data has one.")
 final class PredictCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -32,12 +33,16 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model saved by clnet train.")
     Path model;
 
-    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
-            description = "MNIST directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "PATH",
+            description = "What the model reads: an MNIST directory (its test images), a CSV file with the model's"
+                    + " input columns (rows whose target cell is empty, or a file without the target column, are"
+                    + " predicted without a label; 'N of M right' counts the labelled rows), images or texts in"
+                    + " class folders, or one image or text file (default: ${DEFAULT-VALUE}, for an MNIST model"
+                    + " only).")
     Path data;
 
     @Option(names = "--limit", defaultValue = "10", paramLabel = "N",
-            description = "How many test images, from the first (default: ${DEFAULT-VALUE}).")
+            description = "How many samples, from the first (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Mixin
@@ -60,6 +65,7 @@ final class PredictCommand implements Callable<Integer> {
             if (TextFolder.looksLike(data)) {
                 return predictTexts(out, m);
             }
+            SavedModelData.requireMnistModel(m, model);
             Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
             int n = Math.min(limit, test.count());
             HostTensor p = m.predict(test.images().rowRange(0, n), 128);
@@ -129,7 +135,7 @@ final class PredictCommand implements Callable<Integer> {
             out.println("row  prediction  target");
             for (int i = 0; i < n; i++) {
                 out.printf(Locale.ROOT, "%3d  %10.4f  %6s%n", i + 1, p.get(i, 0),
-                        rows.values() == null ? "-" : Float.toString(rows.values()[i]));
+                        rows.values() == null || Float.isNaN(rows.values()[i]) ? "-" : Float.toString(rows.values()[i]));
             }
             return 0;
         }
@@ -147,19 +153,24 @@ final class PredictCommand implements Callable<Integer> {
         out.println(what + "  class  probability" + (labels != null ? "  label" : ""));
         int[] predicted = PlotCommand.predictedClasses(p);
         int right = 0;
+        int labelled = 0;
         for (int i = 0; i < p.rows(); i++) {
             int cls = predicted[i];
             float prob = p.cols() == 1 ? (cls == 1 ? p.get(i, 0) : 1 - p.get(i, 0)) : p.get(i, cls);
             String label = "";
-            if (labels != null) {
+            if (labels != null && labels[i] == Tabular.NO_LABEL) {
+                label = "  -"; // a CSV row whose target cell is empty
+            } else if (labels != null) {
                 boolean ok = cls == labels[i];
                 right += ok ? 1 : 0;
+                labelled++;
                 label = "  " + classes.get(labels[i]) + (ok ? "" : "  wrong");
             }
             out.printf(Locale.ROOT, "%s  %s  %.4f%s%n", names.get(i), classes.get(cls), prob, label);
         }
         if (labels != null) {
-            out.printf(Locale.ROOT, "%d of %d right%n", right, p.rows());
+            out.printf(Locale.ROOT, "%d of %d right%s%n", right, labelled, labelled < p.rows() ? " (of the labelled"
+                    + " samples; " + (p.rows() - labelled) + " had no label)" : "");
         }
     }
 

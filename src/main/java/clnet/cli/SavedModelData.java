@@ -27,22 +27,35 @@ record SavedModelData(HostTensor x, HostTensor y, int[] labels, List<String> cla
         if (ImageFolder.looksLike(data)) {
             Map<String, Object> saved = TrainingData.requireDataModel(m, model, "images");
             ImageFolder f = ImageOptions.read(data, saved);
-            return new SavedModelData(f.x(), ImageOptions.targets(f.labels(), f.classes().size()), f.labels(),
-                    f.classes(), data.toString());
+            return new SavedModelData(f.x(), TrainingData.targets(m.loss(), f.labels(), m.outputFeatures()),
+                    f.labels(), f.classes(), data.toString());
         }
         if (TextFolder.looksLike(data)) {
             Map<String, Object> saved = TrainingData.requireDataModel(m, model, "text");
             TextFolder f = TextFolder.read(data, TextOptions.classes(saved));
             return new SavedModelData(TextOptions.matrix(model, saved, f.texts()),
-                    TextOptions.targets(f, TextOptions.classes(saved).size()), f.labels(), TextOptions.classes(saved),
+                    TrainingData.targets(m.loss(), f.labels(), m.outputFeatures()), f.labels(), TextOptions.classes(saved),
                     data.toString());
         }
         if (CsvOptions.isCsv(data)) {
             Tabular rows = CsvOptions.fromSaved(model, CsvTable.read(data), TrainingData.requireCsvModel(m, model), true);
-            return new SavedModelData(rows.x(), rows.targets(), rows.labels(), rows.classes(), data.toString());
+            return new SavedModelData(rows.x(), TrainingData.targets(rows, m.loss(), m.outputFeatures()), rows.labels(),
+                    rows.classes(), data.toString());
         }
+        requireMnistModel(m, model);
         Mnist.Part test = Mnist.loadSplit(data, Mnist.Split.TEST);
         return new SavedModelData(test.images(), TrainingData.targets(m.loss(), test.labels(), m.outputFeatures()),
                 test.labels(), IntStream.range(0, 10).mapToObj(Integer::toString).toList(), "the test set");
+    }
+
+    /**
+     * Refuses MNIST (the default --data) for a model trained on other data: its data_config says
+     * what it reads, and MNIST's images would be read as that only by accident of width.
+     */
+    static void requireMnistModel(Sequential m, Path model) {
+        if (m.dataConfig() != null) {
+            throw new IllegalArgumentException(model + " was trained on " + m.dataConfig().get("kind") + " data, not"
+                    + " MNIST; name the data it reads with --data");
+        }
     }
 }

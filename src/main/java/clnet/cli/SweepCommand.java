@@ -98,6 +98,7 @@ final class SweepCommand implements Callable<Integer> {
         Loss lossFn = parse(cl, "--loss", () -> Loss.parse(loss));
         parse(cl, "--optimizer/--lr", () -> Optimizer.create(optimizer, lr, null));
         TrainingData data = TrainingData.playground(playground, cl, lossFn);
+        Usage.requireWritable(cl, "--out", plotFile); // now, not after every run has trained
         PrintStream out = main.out;
         out.printf(Locale.ROOT, "%s: %d training and %d held-out points, features %s; %s, %s lr %s, %d epochs,"
                         + " batch %d, %d seeds each%n", playground.dataset, data.xTrain().rows(), data.xTest().rows(),

@@ -1,6 +1,5 @@
 package clnet.cli;
 
-import clnet.data.Datasets;
 import clnet.data.TextFolder;
 import clnet.data.Tokenizer;
 import clnet.tensor.HostTensor;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Option;
 final class TextOptions {
     @Option(names = "--num-words", defaultValue = "10000", paramLabel = "N",
             description = "Texts: the vocabulary, the N - 1 most frequent words of the training texts (Keras's"
-                    + " num_words, index 0 counted; default: ${DEFAULT-VALUE}).")
+                    + " num_words, index 0 counted), 2 to 1048576 (default: ${DEFAULT-VALUE}).")
     int numWords;
 
     @Option(names = "--text-mode", defaultValue = "binary", paramLabel = "MODE",
@@ -22,8 +21,13 @@ final class TextOptions {
     String mode;
 
     /** A tokenizer fitted to the training texts, and the settings that read texts as it does. */
-    Map<String, Object> fit(TextFolder train, CommandLine cl) {
-        Usage.require(cl, numWords >= 2, "--num-words must be at least 2");
+    Map<String, Object> fit(TextFolder train, int texts, java.nio.file.Path dir, CommandLine cl) {
+        Usage.require(cl, numWords >= 2 && numWords <= Tokenizer.MAX_NUM_WORDS, "--num-words must be from 2 to "
+                + Tokenizer.MAX_NUM_WORDS + ", got " + numWords);
+        // each text is a row of numWords values: the matrix is checked before it is allocated
+        Usage.require(cl, (long) texts * numWords <= clnet.data.Datasets.maxValues(), "--num-words: " + texts
+                + " texts of " + numWords + " values are more than clnet holds in memory ("
+                + clnet.data.Datasets.maxValues() + " values) for " + dir + "; give a smaller --num-words");
         Tokenizer.Mode m = Usage.parse(cl, "--text-mode", () -> Tokenizer.Mode.parse(mode));
         Tokenizer t = new Tokenizer(numWords, Tokenizer.DEFAULT_FILTERS, true, null).fitOnTexts(train.texts());
         Map<String, Object> c = new LinkedHashMap<>();
@@ -48,10 +52,5 @@ final class TextOptions {
     @SuppressWarnings("unchecked")
     static List<String> classes(Map<String, Object> saved) {
         return (List<String>) saved.get("classes");
-    }
-
-    /** The targets for {@code folder} with {@code classes} outputs: a 0/1 column for two, one-hot rows otherwise. */
-    static HostTensor targets(TextFolder folder, int classes) {
-        return classes == 2 ? Datasets.labelColumn(folder.labels()) : Datasets.toCategorical(folder.labels(), classes);
     }
 }

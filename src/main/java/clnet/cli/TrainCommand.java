@@ -51,8 +51,9 @@ import picocli.CommandLine.ParentCommand;
  * from a {@code --checkpoint} file.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a multilayer perceptron on MNIST, print one progress line per epoch, then the"
-                + " test loss and accuracy, and save the model.")
+        description = "Train a multilayer perceptron on MNIST (or a Playground data set, a CSV file, or images or"
+                + " texts in class folders), print one progress line per epoch, then the test loss and accuracy, and"
+                + " save the model.")
 final class TrainCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -61,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
-            description = "MNIST directory: the four IDX files, raw or .gz (default: ${DEFAULT-VALUE}).")
+            description = "MNIST directory (the four IDX files, raw or .gz), a CSV file, or images or texts in class"
+                    + " folders (default: ${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--layers", defaultValue = "512,512", split = ",", paramLabel = "N",
@@ -210,7 +212,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The options that define the model: a resumed run takes them from its checkpoint. */
     private static final List<String> MODEL_OPTIONS = List.of("--layers", "--activation", "--output-activation",
-            "--initializer", "--optimizer", "--lr", "--momentum", "--loss", "--dropout", "--l1", "--l2", "--seed");
+            "--initializer", "--optimizer", "--lr", "--momentum", "--loss", "--dropout", "--l1", "--l2", "--seed",
+            // and how it reads its data (data_config): given again, they would be ignored
+            "--num-words", "--text-mode", "--image-size", "--color", "--target", "--inputs", "--task");
 
     @Override
     public Integer call() throws Exception {
@@ -221,6 +225,11 @@ final class TrainCommand implements Callable<Integer> {
         boolean csv = !playground.given() && CsvOptions.isCsv(data);
         Tabular table = csv ? csvOptions.load(data, spec.commandLine(), resume,
                 resumed != null ? resumed.model().dataConfig() : null) : null;
+        if (table != null && table.rows() < 2) {
+            // the seeded split holds out at least one row for testing: one row would leave none to train on
+            throw new clnet.data.CsvFormatException(data, table.rows() + " data row; training needs at least 2 (at"
+                    + " least 1 to train on and 1 held out for testing)");
+        }
         boolean imageData = !playground.given() && !csv && ImageFolder.looksLike(data);
         require(csvOptions.testFraction > 0 && csvOptions.testFraction < 1, "--test-fraction must be in (0, 1)");
         ImageFolder[] imageSplit = !imageData ? null : (resumed != null
@@ -238,10 +247,24 @@ final class TrainCommand implements Callable<Integer> {
                 ? parse(() -> Loss.parse(loss), "--loss")
                 : task == Tabular.Task.REGRESSION ? Loss.MEAN_SQUARED_ERROR
                 : task == Tabular.Task.BINARY ? Loss.BINARY_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
+        // the targets and the last layer follow the loss, as on Playground data: sparse takes class indices,
+        // categorical one-hot rows, binary one sigmoid unit (two classes only)
+        int classCount = table != null ? table.classes().size() : folderClasses != null ? folderClasses.size()
+                : playground.given() ? 2 : 10;
+        boolean crossEntropy = lossFn == Loss.CATEGORICAL_CROSSENTROPY || lossFn == Loss.SPARSE_CATEGORICAL_CROSSENTROPY
+                || lossFn == Loss.BINARY_CROSSENTROPY;
+        require(task != Tabular.Task.REGRESSION || !crossEntropy, "--loss: " + lossFn.id() + " needs classes, but '"
+                + (table == null ? "" : table.target()) + "' of " + data + " is a regression target; use"
+                + " mean_squared_error or mean_absolute_error, or --task binary or multiclass");
+        int outputs = task == Tabular.Task.REGRESSION ? 1 : parse(() -> TrainingData.classOutputs(lossFn, classCount,
+                playground.given() ? "a Playground data set" : table == null && folderClasses == null ? "MNIST"
+                        : data.toString()), "--loss");
         Activation hidden = parse(() -> Activation.parse(activation), "--activation");
         Activation output = parse(() -> Activation.parse(outputActivation != null ? outputActivation
-                : task == Tabular.Task.REGRESSION ? "linear"
-                : lossFn == Loss.BINARY_CROSSENTROPY ? "sigmoid" : "softmax"), "--output-activation");
+                : task == Tabular.Task.REGRESSION ? "linear" : outputs == 1 ? "sigmoid" : "softmax"),
+                "--output-activation");
+        require(outputs != 1 || output.kind() != Activation.Kind.SOFTMAX, "--output-activation: softmax over the one"
+                + " output unit always gives 1; use sigmoid");
         Initializer init = parse(() -> Initializer.parse(initializer), "--initializer");
         Optimizer opt = parse(() -> Optimizer.create(optimizer, lr, momentum), "--optimizer/--lr/--momentum");
         int totalEpochs = state != null && !given("--epochs") ? state.epochs() : epochs;
@@ -304,6 +327,14 @@ final class TrainCommand implements Callable<Integer> {
                 return checkpoint;
             }, "--checkpoint");
         }
+        if (plot != null) {
+            // the plots are written after training: a file where the directory belongs is refused now
+            require(!java.nio.file.Files.exists(plot) || java.nio.file.Files.isDirectory(plot), "--plot: " + plot
+                    + ": is not a directory; --plot names a directory for the PNG files");
+            Usage.requireWritable(spec.commandLine(), "--plot", plot.resolve("history.csv"),
+                    plot.resolve("history.png"), plot.resolve("confusion.png"), plot.resolve("samples.png"),
+                    plot.resolve("boundary.png"));
+        }
         for (Path log : csvLog == null ? List.<Path>of() : List.of(csvLog)) {
             try {
                 clnet.files.SafeFiles.requireWritable(log);
@@ -317,21 +348,19 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> textConfig = null;
         if (textSplit != null) {
             textConfig = resumed != null ? resumed.model().dataConfig() : textOptions.fit(textSplit[0],
-                    spec.commandLine());
-            int outputs = textSplit[0].classes().size() == 2 ? 1 : textSplit[0].classes().size();
+                    textSplit[0].texts().size() + textSplit[1].texts().size(), data, spec.commandLine());
             in = new TrainingData(csvName(), TextOptions.matrix(resume, textConfig, textSplit[0].texts()),
-                    TextOptions.targets(textSplit[0], textSplit[0].classes().size()),
+                    TrainingData.targets(lossFn, textSplit[0].labels(), outputs),
                     TextOptions.matrix(resume, textConfig, textSplit[1].texts()),
-                    TextOptions.targets(textSplit[1], textSplit[1].classes().size()), textSplit[1].labels(), outputs,
+                    TrainingData.targets(lossFn, textSplit[1].labels(), outputs), textSplit[1].labels(), outputs,
                     null, null, null);
         } else if (imageSplit != null) {
-            int k = imageSplit[0].classes().size();
-            in = new TrainingData(csvName(), imageSplit[0].x(), ImageOptions.targets(imageSplit[0].labels(), k),
-                    imageSplit[1].x(), ImageOptions.targets(imageSplit[1].labels(), k), imageSplit[1].labels(),
-                    k == 2 ? 1 : k, null, null, null);
+            in = new TrainingData(csvName(), imageSplit[0].x(), TrainingData.targets(lossFn, imageSplit[0].labels(),
+                    outputs), imageSplit[1].x(), TrainingData.targets(lossFn, imageSplit[1].labels(), outputs),
+                    imageSplit[1].labels(), outputs, null, null, null);
         } else if (table != null) {
             Tabular[] split = table.split(csvOptions.testFraction, csvOptions.splitSeed);
-            in = TrainingData.csv(csvName(), split[0], split[1]);
+            in = TrainingData.csv(csvName(), split[0], split[1], lossFn, outputs);
         } else {
             in = playground.given() ? TrainingData.playground(playground, spec.commandLine(), lossFn)
                     : TrainingData.mnist(data, lossFn);
@@ -483,11 +512,17 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The model's name for a CSV file or a text folder: its name without the extension, then {@code _mlp}. */
+    /**
+     * The model's name for a CSV file or a folder: its name without the extension, then
+     * {@code _mlp}; the real name of {@code .} or {@code dir/..}, and no leading dot (the
+     * saved model would be a hidden file).
+     */
     private String csvName() {
-        String f = data.getFileName().toString();
+        Path name = data.toAbsolutePath().normalize().getFileName();
+        String f = name == null ? "data" : name.toString().replaceFirst("^\\.+", "");
         int dot = f.lastIndexOf('.');
-        return (dot > 0 ? f.substring(0, dot) : f) + "_mlp";
+        f = dot > 0 ? f.substring(0, dot) : f;
+        return (f.isEmpty() ? "data" : f) + "_mlp";
     }
 
     /** {@code base.safetensors}, or the first of {@code base-2.safetensors}, ... that does not exist. */
@@ -507,7 +542,8 @@ final class TrainCommand implements Callable<Integer> {
     /** The checkpoint, read on the CPU for its settings; refuses options that would redefine its model. */
     private ModelFile.Checkpoint readCheckpoint() throws java.io.IOException {
         for (String option : MODEL_OPTIONS) {
-            require(!given(option), option + " cannot be combined with --resume: the checkpoint defines the model");
+            require(!given(option), option + " cannot be combined with --resume: the checkpoint defines the model"
+                    + " and how it reads its data");
         }
         ModelFile.Checkpoint c;
         try (Backend cpu = clnet.device.Backends.open("cpu:reference")) {

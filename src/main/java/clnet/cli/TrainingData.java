@@ -46,10 +46,35 @@ record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTenso
         return m.dataConfig();
     }
 
-    /** A CSV table split into training and test rows ({@link clnet.data.Tabular#split}). */
-    static TrainingData csv(String name, clnet.data.Tabular train, clnet.data.Tabular test) {
-        return new TrainingData(name, train.x(), train.targets(), test.x(), test.targets(), test.labels(),
-                train.outputs(), null, null, null);
+    /**
+     * A CSV table split into training and test rows ({@link clnet.data.Tabular#split}), with
+     * {@code outputs} units ({@link #classOutputs}) trained with {@code loss}.
+     */
+    static TrainingData csv(String name, clnet.data.Tabular train, clnet.data.Tabular test, Loss loss, int outputs) {
+        return new TrainingData(name, train.x(), targets(train, loss, outputs), test.x(), targets(test, loss, outputs),
+                test.labels(), outputs, null, null, null);
+    }
+
+    /** A table's targets: its values for a regression, else its classes as {@code loss} expects them. */
+    static HostTensor targets(clnet.data.Tabular t, Loss loss, int outputs) {
+        return t.task() == clnet.data.Tabular.Task.REGRESSION ? t.targets() : targets(loss, t.labels(), outputs);
+    }
+
+    /**
+     * The output units of a classifier of {@code classes} classes trained with {@code loss}, as
+     * Keras builds them: one sigmoid unit for binary cross-entropy, which is for two classes
+     * only; otherwise one softmax unit per class (two for two classes: a single softmax unit
+     * always outputs 1, so it would learn nothing).
+     *
+     * @param what the data, for the message
+     * @throws IllegalArgumentException for binary cross-entropy and other than two classes
+     */
+    static int classOutputs(Loss loss, int classes, String what) {
+        if (loss == Loss.BINARY_CROSSENTROPY && classes != 2) {
+            throw new IllegalArgumentException("binary_crossentropy trains one sigmoid unit, for two classes; " + what
+                    + " has " + classes + " (use categorical_crossentropy or sparse_categorical_crossentropy)");
+        }
+        return loss == Loss.BINARY_CROSSENTROPY ? 1 : classes;
     }
 
     static TrainingData playground(PlaygroundOptions options, CommandLine cl, Loss loss) {

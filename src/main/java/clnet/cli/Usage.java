@@ -22,4 +22,31 @@ final class Usage {
             throw new CommandLine.ParameterException(cl, message);
         }
     }
+
+    /**
+     * Refuses now, as a usage error of {@code option}, files that could not be written later
+     * (after hours of training): a directory, link or device at one of them, a parent that is a
+     * file or cannot be written. Creates the missing parent directories, as the write would.
+     */
+    static void requireWritable(CommandLine cl, String option, java.nio.file.Path... files) {
+        try {
+            for (java.nio.file.Path f : files) {
+                // an ancestor that is a file: say so, rather than "already exists"
+                for (java.nio.file.Path a = f.toAbsolutePath().getParent(); a != null; a = a.getParent()) {
+                    if (java.nio.file.Files.exists(a)) {
+                        if (!java.nio.file.Files.isDirectory(a)) {
+                            throw new java.io.IOException(a + ": is not a directory");
+                        }
+                        break;
+                    }
+                }
+                clnet.files.SafeFiles.requireWritable(f);
+            }
+            if (files.length > 0) {
+                clnet.io.ModelFile.checkWritable(files[0]); // a probe file: the directory takes new files
+            }
+        } catch (java.io.IOException e) {
+            throw new CommandLine.ParameterException(cl, option + ": " + Main.message(e));
+        }
+    }
 }

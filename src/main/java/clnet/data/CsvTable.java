@@ -250,32 +250,51 @@ public final class CsvTable {
 
     /** Whether every cell of column {@code j} is a finite number. */
     public boolean isNumeric(int j) {
-        for (String[] r : rows) {
-            if (!isNumber(r[j]) || !Double.isFinite(Double.parseDouble(r[j].trim()))) {
+        return isNumeric(j, new boolean[rows.size()]);
+    }
+
+    /** Whether every cell of column {@code j} is a finite number, the rows marked in {@code skip} aside. */
+    public boolean isNumeric(int j, boolean[] skip) {
+        for (int i = 0; i < rows.size(); i++) {
+            String[] r = rows.get(i);
+            if (!skip[i] && (!isNumber(r[j]) || !Double.isFinite(Double.parseDouble(r[j].trim())))) {
                 return false;
             }
         }
         return true;
     }
 
+    /** As {@link #numbers(int)}, with NaN in the rows marked in {@code skip}. */
+    public float[] numbers(int j, boolean[] skip) throws CsvFormatException {
+        float[] out = new float[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = skip[i] ? Float.NaN : number(i, j);
+        }
+        return out;
+    }
+
     /** Column {@code j} as numbers; a cell that is not a finite number is refused by line and column. */
     public float[] numbers(int j) throws CsvFormatException {
         float[] out = new float[rows.size()];
         for (int i = 0; i < out.length; i++) {
-            String cell = rows.get(i)[j].trim();
-            double v;
-            try {
-                v = Double.parseDouble(cell);
-            } catch (NumberFormatException e) {
-                v = Double.NaN;
-            }
-            if (cell.isEmpty() || !Double.isFinite(v) || !Float.isFinite((float) v)) {
-                throw new CsvFormatException(file, String.format(Locale.ROOT, "line %d, column %s: '%s' is not a"
-                        + " finite number", lines[i], names.get(j), abbreviate(cell)));
-            }
-            out[i] = (float) v;
+            out[i] = number(i, j);
         }
         return out;
+    }
+
+    private float number(int i, int j) throws CsvFormatException {
+        String cell = rows.get(i)[j].trim();
+        double v;
+        try {
+            v = Double.parseDouble(cell);
+        } catch (NumberFormatException e) {
+            v = Double.NaN;
+        }
+        if (cell.isEmpty() || !Double.isFinite(v) || !Float.isFinite((float) v)) {
+            throw new CsvFormatException(file, String.format(Locale.ROOT, "line %d, column %s: '%s' is not a"
+                    + " finite number", lines[i], names.get(j), abbreviate(cell)));
+        }
+        return (float) v;
     }
 
     private static String abbreviate(String s) {

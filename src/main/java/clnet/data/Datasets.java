@@ -102,10 +102,21 @@ public final class Datasets {
     }
 
     /**
+     * The most values one data matrix may hold, checked before it is allocated: what a Java
+     * array holds, and no more than half the heap (training needs room beside it).
+     */
+    public static long maxValues() {
+        return Math.min(Integer.MAX_VALUE - 8, Runtime.getRuntime().maxMemory() / Float.BYTES / 2);
+    }
+
+    /**
      * The row indices of a seeded shuffle of {@code n} rows cut in two: {train, test}, the test
      * part {@code testFraction} of the rows, rounded, and at least one row in each.
      */
     public static int[][] shuffledSplit(int n, double testFraction, long seed) {
+        if (n < 2) {
+            throw new IllegalArgumentException(n + " samples cannot be split into a training and a test part");
+        }
         int test = Math.max(1, Math.min(n - 1, (int) Math.round(n * testFraction)));
         int[] order = new clnet.tensor.Rng(seed).permutation(n);
         return new int[][] {java.util.Arrays.copyOfRange(order, test, n), java.util.Arrays.copyOfRange(order, 0, test)};

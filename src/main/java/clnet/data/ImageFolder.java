@@ -30,6 +30,26 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
     public static final long MAX_FILE_BYTES = 64L << 20;
     /** Larger pictures are refused after their header is read: a small file may declare a huge image. */
     public static final long MAX_PIXELS = 64L << 20;
+    /** The largest side an image is resized to. */
+    public static final int MAX_SIDE = 4096;
+    /** The most inputs per image (height x width x channels): a 4096 x 4096 grayscale image. */
+    public static final long MAX_INPUTS = (long) MAX_SIDE * MAX_SIDE;
+
+    /**
+     * Why {@code height x width} (rgb: x 3) is not a size images are read at, or null: sides
+     * from 1 to {@value #MAX_SIDE}, at most {@value #MAX_INPUTS} inputs per image.
+     */
+    public static String badSize(long height, long width, boolean rgb) {
+        if (height < 1 || width < 1 || height > MAX_SIDE || width > MAX_SIDE) {
+            return height + "x" + width + ": sides from 1 to " + MAX_SIDE;
+        }
+        long inputs = height * width * (rgb ? 3 : 1);
+        if (inputs > MAX_INPUTS) {
+            return height + "x" + width + (rgb ? " rgb" : "") + " gives " + inputs + " inputs per image; clnet takes"
+                    + " at most " + MAX_INPUTS;
+        }
+        return null;
+    }
 
     /** Whether {@code dir} holds class folders of images: some class folder holds a PNG or JPEG (hidden files aside). */
     public static boolean looksLike(Path dir) {
@@ -126,7 +146,17 @@ public record ImageFolder(Path dir, List<String> classes, HostTensor x, int[] la
         List<String> names = classFolders(dir, classes, "images");
         ClassFiles listed = classFiles(dir, names, ImageFolder::isImage, "no PNG or JPEG images");
         List<Path> files = listed.files();
+        String bad = badSize(height, width, rgb);
+        if (bad != null) {
+            throw new IllegalArgumentException(dir + ": images of " + bad);
+        }
         int features = height * width * (rgb ? 3 : 1);
+        // checked before allocating: every image is one row of the matrix
+        if ((long) files.size() * features > Datasets.maxValues()) {
+            throw new IOException(dir + ": " + files.size() + " images of " + height + "x" + width + (rgb ? " rgb" : "")
+                    + " are " + (long) files.size() * features + " values, more than clnet holds in memory ("
+                    + Datasets.maxValues() + "); give a smaller --image-size");
+        }
         HostTensor x = HostTensor.zeros(files.size(), features);
         for (int i = 0; i < files.size(); i++) {
             float[] row = pixels(files.get(i), height, width, rgb, false);

@@ -15,14 +15,17 @@ import java.util.TreeSet;
  * a regression.
  *
  * @param x       the inputs, one row per sample, raw (the model standardizes them)
- * @param labels  the class of each sample (classification), else null
- * @param values  the target of each sample (regression), else null
+ * @param labels  the class of each sample (classification), else null; {@link #NO_LABEL} for a row to
+ *                predict whose target cell is empty
+ * @param values  the target of each sample (regression), else null; NaN where a row to predict has none
  * @param classes the class names, index i naming class i (classification), else empty
  */
 public record Tabular(List<String> inputs, String target, Task task, List<String> classes, HostTensor x,
                       int[] labels, float[] values) {
     /** A target with at most this many distinct integer values is a class. */
     public static final int MAX_CLASSES = 100;
+    /** The label of a row to predict whose target cell is empty. */
+    public static final int NO_LABEL = -1;
 
     public enum Task {
         BINARY, MULTICLASS, REGRESSION;
@@ -56,13 +59,25 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
 
     /**
      * As {@link #from(CsvTable, String, List, Task, List)}; without {@code targetRequired} (new
-     * rows to predict) a table without the target column gives samples without labels or values.
+     * rows to predict, read as a saved model does) a table without the target column, or whose
+     * target cells are all empty, gives samples without labels or values; where only some are
+     * empty, those rows have the label {@link #NO_LABEL} (a regression: the value NaN).
      */
     public static Tabular from(CsvTable table, String target, List<String> inputs, Task task, List<String> classes,
                                boolean targetRequired) throws CsvFormatException {
         String t = target != null ? target : table.names().get(table.names().size() - 1);
-        boolean unlabelled = !targetRequired && !table.names().contains(t) && inputs != null && task != null
-                && (task == Task.REGRESSION || classes != null);
+        boolean saved = !targetRequired && inputs != null && task != null && (task == Task.REGRESSION || classes != null);
+        // rows to predict: an empty target cell is a row without a label, as a missing column is a file without them
+        boolean[] missing = new boolean[table.rows()];
+        int missingCount = 0;
+        if (saved && table.names().contains(t)) {
+            String[] cells = table.text(table.column(t));
+            for (int r = 0; r < cells.length; r++) {
+                missing[r] = cells[r].isEmpty();
+                missingCount += missing[r] ? 1 : 0;
+            }
+        }
+        boolean unlabelled = saved && (!table.names().contains(t) || missingCount == table.rows());
         List<String> in = new ArrayList<>();
         if (inputs != null) {
             in.addAll(inputs);
@@ -91,13 +106,13 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
                     null);
         }
         int tj = table.column(t);
-        boolean numeric = table.isNumeric(tj);
+        boolean numeric = table.isNumeric(tj, missing);
         String[] text = table.text(tj);
         if (task == null && numeric && !integral(table.numbers(tj), MAX_CLASSES)) {
             task = Task.REGRESSION;
         }
         if (task == Task.REGRESSION) {
-            return new Tabular(List.copyOf(in), t, task, List.of(), x, null, table.numbers(tj));
+            return new Tabular(List.copyOf(in), t, task, List.of(), x, null, table.numbers(tj, missing));
         }
         List<String> names;
         int[] labels = new int[text.length];
@@ -118,6 +133,10 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
         // a scikit-learn file's target is the index of a class named on its first line
         boolean byIndex = numeric && !table.classNames().isEmpty() && names.equals(table.classNames());
         for (int r = 0; r < text.length; r++) {
+            if (missing[r]) {
+                labels[r] = NO_LABEL;
+                continue;
+            }
             Integer k;
             if (byIndex) {
                 double v = Double.parseDouble(text[r]);

@@ -22,6 +22,9 @@ import java.util.Map;
  */
 public final class Tokenizer {
     /** Keras's default filters: punctuation, tab and newline. */
+    /** The largest vocabulary cut-off: each text becomes a row of this many values. */
+    public static final int MAX_NUM_WORDS = 1 << 20;
+
     public static final String DEFAULT_FILTERS = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
 
     public enum Mode {
@@ -219,6 +222,12 @@ public final class Tokenizer {
     @SuppressWarnings("unchecked")
     public static Tokenizer fromConfig(Map<String, Object> c) {
         Number nw = (Number) c.get("num_words");
+        // the matrix width: every text becomes a row of it
+        if (nw != null && !(nw.doubleValue() >= 1 && nw.doubleValue() <= MAX_NUM_WORDS
+                && nw.doubleValue() == Math.rint(nw.doubleValue()))) {
+            throw new IllegalArgumentException("tokenizer config: num_words must be an integer from 1 to "
+                    + MAX_NUM_WORDS + ", got " + nw);
+        }
         Tokenizer t = new Tokenizer(nw == null ? null : nw.intValue(), (String) c.get("filters"),
                 Boolean.TRUE.equals(c.get("lower")), (String) c.get("oov_token"));
         List<String> words = (List<String>) c.get("words");

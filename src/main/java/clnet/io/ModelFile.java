@@ -431,6 +431,7 @@ public final class ModelFile {
             model.setWeights(tensors.subList(0, weightCount));
             if (meta.has("data_config")) {
                 JsonObject data = jsonObject(string(meta, "data_config", "__metadata__"), "data_config");
+                checkDataConfig(data, model);
                 model.dataConfig(GSON.fromJson(data, new TypeToken<Map<String, Object>>() { }.getType()));
             }
             if (meta.has("layer_state")) {
@@ -455,6 +456,128 @@ public final class ModelFile {
                 byName.put(names.get(i), tensors.get(i));
             }
             return trainingState(training, byName, names.subList(0, weightCount));
+        }
+
+        /**
+         * Checks the data_config (how the model reads its data) before anything reads data by it:
+         * every field there and of its type, sizes in range and agreeing with the model's input
+         * and output widths, which the file's weights back (a forged vocabulary or image size
+         * would otherwise size every sample).
+         */
+        private void checkDataConfig(JsonObject d, Sequential model) throws ModelFileException {
+            String kind = choice(d, "kind", "", List.of("csv", "text", "images"));
+            List<String> classes = strings(d, "classes", "");
+            if (new java.util.HashSet<>(classes).size() != classes.size()) {
+                throw fail("data_config: 'classes' names a class twice: " + d.get("classes"));
+            }
+            boolean regression = false;
+            int inputs;
+            switch (kind) {
+                case "csv" -> {
+                    List<String> in = strings(d, "inputs", "");
+                    string(d, "target", "data_config");
+                    regression = choice(d, "task", "", List.of("binary", "multiclass", "regression")).equals("regression");
+                    inputs = in.size();
+                }
+                case "text" -> {
+                    choice(d, "mode", "", List.of("binary", "count", "tfidf", "freq"));
+                    JsonObject t = object(d, "tokenizer", "data_config");
+                    String where = "tokenizer.";
+                    JsonElement nw = t.get("num_words");
+                    Integer numWords = nw == null || nw.isJsonNull() ? null
+                            : bounded(t, "num_words", where, 1, clnet.data.Tokenizer.MAX_NUM_WORDS);
+                    if (!(t.get("filters") instanceof JsonPrimitive f && f.isString())) {
+                        throw fail("data_config: 'tokenizer.filters' must be a string, got " + t.get("filters"));
+                    }
+                    if (!(t.get("lower") instanceof JsonPrimitive l && l.isBoolean())) {
+                        throw fail("data_config: 'tokenizer.lower' must be true or false, got " + t.get("lower"));
+                    }
+                    JsonElement oov = t.get("oov_token");
+                    if (oov != null && !oov.isJsonNull() && !(oov instanceof JsonPrimitive o && o.isString())) {
+                        throw fail("data_config: 'tokenizer.oov_token' must be a string or null, got " + oov);
+                    }
+                    bounded(t, "document_count", where, 0, Integer.MAX_VALUE);
+                    List<String> words = strings(t, "words", where);
+                    JsonElement docs = t.get("word_docs");
+                    if (docs == null || !docs.isJsonArray() || docs.getAsJsonArray().size() != words.size()) {
+                        throw fail("data_config: 'tokenizer.word_docs' must be a list of " + words.size()
+                                + " document counts, one per word");
+                    }
+                    for (JsonElement e : docs.getAsJsonArray()) {
+                        if (!isInteger(e, 0, Integer.MAX_VALUE)) {
+                            throw fail("data_config: 'tokenizer.word_docs' must hold non-negative integers, got " + e);
+                        }
+                    }
+                    inputs = numWords != null ? numWords : words.size() + 1;
+                }
+                default -> {
+                    int h = bounded(d, "height", "", 1, clnet.data.ImageFolder.MAX_SIDE);
+                    int w = bounded(d, "width", "", 1, clnet.data.ImageFolder.MAX_SIDE);
+                    boolean rgb = choice(d, "color", "", List.of("grayscale", "rgb")).equals("rgb");
+                    String bad = clnet.data.ImageFolder.badSize(h, w, rgb);
+                    if (bad != null) {
+                        throw fail("data_config: images of " + bad);
+                    }
+                    inputs = h * w * (rgb ? 3 : 1);
+                }
+            }
+            if (inputs != model.inputFeatures()) {
+                throw fail("data_config: " + kind + " data of " + inputs + " inputs, but the model takes "
+                        + model.inputFeatures());
+            }
+            int outputs = model.outputFeatures();
+            if (regression ? outputs != 1 : classes.size() < 2 || (outputs != classes.size()
+                    && !(outputs == 1 && classes.size() == 2))) {
+                throw fail("data_config: " + (regression ? "a regression" : classes.size() + " classes") + " for a model"
+                        + " of " + outputs + " outputs");
+            }
+        }
+
+        /** Field {@code key} of {@code o}: one of {@code allowed}. */
+        private String choice(JsonObject o, String key, String where, List<String> allowed) throws ModelFileException {
+            JsonElement e = o.get(key);
+            if (!(e instanceof JsonPrimitive p && p.isString() && allowed.contains(p.getAsString()))) {
+                throw fail("data_config: '" + where + key + "' must be one of " + String.join(", ", allowed) + ", got "
+                        + e);
+            }
+            return e.getAsString();
+        }
+
+        /** Field {@code key} of {@code o}: a list of strings. */
+        private List<String> strings(JsonObject o, String key, String where) throws ModelFileException {
+            JsonElement e = o.get(key);
+            List<String> out = new ArrayList<>();
+            if (e != null && e.isJsonArray()) {
+                for (JsonElement x : e.getAsJsonArray()) {
+                    if (!(x instanceof JsonPrimitive p && p.isString())) {
+                        out = null;
+                        break;
+                    }
+                    out.add(x.getAsString());
+                }
+            }
+            if (e == null || !e.isJsonArray() || out == null) {
+                throw fail("data_config: '" + where + key + "' must be a list of strings, got " + e);
+            }
+            return out;
+        }
+
+        /** Field {@code key} of {@code o}: an integer from {@code min} to {@code max}. */
+        private int bounded(JsonObject o, String key, String where, int min, int max) throws ModelFileException {
+            JsonElement e = o.get(key);
+            if (!isInteger(e, min, max)) {
+                throw fail("data_config: '" + where + key + "' must be an integer from " + min + " to " + max + ", got "
+                        + e);
+            }
+            return e.getAsInt();
+        }
+
+        private static boolean isInteger(JsonElement e, long min, long max) {
+            if (!(e instanceof JsonPrimitive p && p.isNumber())) {
+                return false;
+            }
+            double v = p.getAsDouble();
+            return v == Math.rint(v) && v >= min && v <= max;
         }
 
         /** Strict JSON (no comments, duplicate names, NaN literals...) that must be an object. */

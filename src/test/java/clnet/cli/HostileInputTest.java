@@ -122,4 +122,119 @@ class HostileInputTest {
         oneLine(CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--epochs", "1", "--augment", "zoom=0.1"), 2,
                 "--augment needs images");
     }
+
+    @Test
+    void outputPathsAreCheckedBeforeTraining() throws Exception {
+        Path file = Files.writeString(dir.resolve("somefile"), "mine");
+        CliTest.Run plot = CliTest.run("train", "--dataset", "xor", "--epochs", "1", "--no-save", "--device", "cpu",
+                "--plot", file.toString());
+        oneLine(plot, 2, "--plot: " + file + ": is not a directory");
+        assertFalse(plot.out().contains("test loss"), "refused before training: " + plot.out());
+        CliTest.Run under = CliTest.run("train", "--dataset", "xor", "--epochs", "1", "--no-save", "--device", "cpu",
+                "--plot", file.resolve("plots").toString());
+        oneLine(under, 2, "--plot: " + file + ": is not a directory");
+        Files.createDirectories(dir.resolve("plots").resolve("history.png")); // a directory where a PNG goes
+        oneLine(CliTest.run("train", "--dataset", "xor", "--epochs", "1", "--no-save", "--device", "cpu", "--plot",
+                dir.resolve("plots").toString()), 2, "--plot: " + dir.resolve("plots").resolve("history.png")
+                + ": is a directory");
+        CliTest.Run sweep = CliTest.run("sweep", "--layers", "2", "--seeds", "1", "--epochs", "1", "--device", "cpu",
+                "--out", dir.toString());
+        oneLine(sweep, 2, "--out: " + dir + ": is a directory");
+        assertFalse(sweep.out().contains("layers"), "refused before training: " + sweep.out());
+        assertEquals("mine", Files.readString(file));
+    }
+
+    @Test
+    void optionsThatTheCheckpointDefinesAreRefusedWithResume() {
+        for (String[] option : new String[][] {{"--num-words", "50"}, {"--text-mode", "count"}, {"--image-size",
+                "8x8"}, {"--color", "rgb"}, {"--target", "a"}, {"--inputs", "a,b"}, {"--task", "regression"}}) {
+            oneLine(CliTest.run("train", "--resume", dir.resolve("ck.safetensors").toString(), option[0], option[1]), 2,
+                    option[0] + " cannot be combined with --resume");
+        }
+    }
+
+    /** A copy of model file {@code from} at {@code to}, {@code find} replaced by {@code replace} in its JSON header. */
+    static Path forge(Path from, Path to, String find, String replace) throws Exception {
+        byte[] b = Files.readAllBytes(from);
+        int n = (int) java.nio.ByteBuffer.wrap(b, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(b, 8, n, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(header.contains(find), header);
+        StringBuilder h = new StringBuilder(header.replace(find, replace));
+        while (h.length() % 8 != 0) {
+            h.append(' '); // safetensors pads its header with spaces
+        }
+        byte[] hb = h.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 + hb.length + b.length - 8 - n)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putLong(hb.length).put(hb).put(b, 8 + n, b.length - 8 - n);
+        return Files.write(to, out.array());
+    }
+
+    /** Two classes of two 8 x 8 grayscale PNGs. */
+    static Path tinyImages(Path dir) throws Exception {
+        Path images = dir.resolve("images");
+        for (String c : List.of("a", "b")) {
+            for (int i = 0; i < 2; i++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8,
+                        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                img.getRaster().setSample(i, c.equals("a") ? 1 : 6, 0, 255);
+                Files.createDirectories(images.resolve(c));
+                javax.imageio.ImageIO.write(img, "png", images.resolve(c).resolve(i + ".png").toFile());
+            }
+        }
+        return images;
+    }
+
+    @Test
+    void aForgedDataConfigIsRefusedNamingTheFileAndTheField() throws Exception {
+        Path images = tinyImages(dir);
+        Path model = dir.resolve("img.safetensors");
+        CliTest.Run t = CliTest.run("train", "--data", images.toString(), "--image-size", "8x8", "--layers", "4",
+                "--epochs", "1", "--test-fraction", "0.5", "--device", "cpu", "--save", model.toString());
+        assertEquals(0, t.code(), t.err());
+        String[][] forgeries = {
+            {"\\\"height\\\":8,", "\\\"height\\\":-5,", "'height' must be an integer from 1 to 4096, got -5"},
+            {"\\\"height\\\":8,", "", "'height' must be an integer from 1 to 4096, got null"},
+            {"\\\"height\\\":8,", "\\\"height\\\":1e9,", "'height' must be an integer from 1 to 4096"},
+            {"\\\"height\\\":8,", "\\\"height\\\":9,", "images data of 72 inputs, but the model takes 64"},
+            {"\\\"color\\\":\\\"grayscale\\\"", "\\\"color\\\":7", "'color' must be one of grayscale, rgb, got 7"},
+            {"\\\"classes\\\":[\\\"a\\\",\\\"b\\\"]", "\\\"classes\\\":[\\\"a\\\",2]", "'classes' must be a list of strings"},
+        };
+        for (String[] f : forgeries) {
+            Path forged = forge(model, dir.resolve("forged.safetensors"), f[0], f[1]);
+            oneLine(CliTest.run("predict", "--model", forged.toString(), "--data", images.toString(), "--device",
+                    "cpu"), 1, forged + ": data_config: " + f[2]);
+        }
+        // a vocabulary of 10^9 words would size every text at 4 GB
+        Path text = dir.resolve("text.safetensors");
+        assertEquals(0, CliTest.run("train", "--data", "testdata/spam-subset", "--num-words", "50", "--layers", "4",
+                "--epochs", "1", "--device", "cpu", "--save", text.toString()).code());
+        Path forged = forge(text, dir.resolve("forged-text.safetensors"), "\\\"num_words\\\":50",
+                "\\\"num_words\\\":1e9");
+        oneLine(CliTest.run("evaluate", "--model", forged.toString(), "--data", "testdata/spam-subset", "--device",
+                "cpu"), 1, forged + ": data_config: 'tokenizer.num_words' must be an integer from 1 to 1048576, got 1e9");
+        forged = forge(text, dir.resolve("forged-text.safetensors"), "\\\"num_words\\\":50", "\\\"num_words\\\":60");
+        oneLine(CliTest.run("evaluate", "--model", forged.toString(), "--data", "testdata/spam-subset", "--device",
+                "cpu"), 1, forged + ": data_config: text data of 60 inputs, but the model takes 50");
+        // and an image model without --data is not given MNIST
+        oneLine(CliTest.run("evaluate", "--model", model.toString(), "--device", "cpu"), 1,
+                model + " was trained on images data, not MNIST; name the data it reads with --data");
+    }
+
+    @Test
+    void sizesAreCheckedBeforeAllocating() throws Exception {
+        Path images = tinyImages(dir);
+        oneLine(CliTest.run("train", "--data", images.toString(), "--image-size", "1x16777216", "--epochs", "1",
+                "--device", "cpu", "--no-save"), 2, "--image-size: '1x16777216': sides from 1 to 4096");
+        oneLine(CliTest.run("train", "--data", images.toString(), "--image-size", "4096x4096", "--color", "rgb",
+                "--epochs", "1", "--device", "cpu", "--no-save"), 2, "--image-size: 4096x4096 rgb gives 50331648 inputs"
+                + " per image; clnet takes at most 16777216 (for " + images + ")");
+        oneLine(CliTest.run("train", "--data", "testdata/spam-subset", "--num-words", "2000000", "--epochs", "1",
+                "--device", "cpu", "--no-save"), 2, "--num-words must be from 2 to 1048576, got 2000000");
+        oneLine(CliTest.run("plot", "boundary", "--model", dir.resolve("absent.safetensors").toString(), "--dataset",
+                "xor", "--points", "6000000"), 2, "--points must be from 2 to 5000000, got 6000000");
+        oneLine(CliTest.run("plot", "augment", "--data", SUBSET, "--count", "1", "--versions", "101", "--out",
+                dir.resolve("a.png").toString()), 2, "--versions must be from 1 to 100");
+        assertFalse(Files.exists(dir.resolve("a.png")));
+    }
 }

@@ -66,4 +66,91 @@ class TabularCliTest {
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().contains("no column 'CRIM'"), wrong.err()); // the model's first input
     }
+
+    /** The output units of a saved model. */
+    static int outputUnits(Path model) throws Exception {
+        try (clnet.backend.cpu.CpuBackend cpu = new clnet.backend.cpu.CpuBackend();
+             clnet.nn.Sequential m = clnet.io.ModelFile.load(model, cpu)) {
+            return m.outputFeatures();
+        }
+    }
+
+    @Test
+    void theTargetsAndTheLastLayerFollowTheLoss() throws Exception {
+        // sparse: one column of class indices against three softmax units (it failed: "y has 3 columns")
+        Path sparse = dir.resolve("sparse.safetensors");
+        CliTest.Run s = CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--loss",
+                "sparse_categorical_crossentropy", "--layers", "8", "--epochs", "2", "--device", "cpu", "--save",
+                sparse.toString());
+        assertEquals(0, s.code(), s.err());
+        assertEquals(3, outputUnits(sparse));
+        CliTest.Run e = CliTest.run("evaluate", "--model", sparse.toString(), "--data", "testdata/sklearn/iris.csv",
+                "--device", "cpu");
+        assertEquals(0, e.code(), e.err());
+        // categorical on two classes: two softmax units, never one (a single softmax unit always gives 1)
+        Path two = dir.resolve("two.safetensors");
+        CliTest.Run c = CliTest.run("train", "--data", "testdata/sklearn/breast_cancer.csv", "--loss",
+                "categorical_crossentropy", "--layers", "8", "--epochs", "2", "--device", "cpu", "--save",
+                two.toString());
+        assertEquals(0, c.code(), c.err());
+        assertEquals(2, outputUnits(two));
+        assertTrue(value(c, "test loss: ") > 0, c.out());
+        CliTest.Run p = CliTest.run("predict", "--model", two.toString(), "--data",
+                "testdata/sklearn/breast_cancer.csv", "--limit", "3", "--device", "cpu");
+        assertEquals(0, p.code(), p.err());
+        // binary: one sigmoid unit, for two classes only
+        CliTest.Run b = CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--loss", "binary_crossentropy",
+                "--epochs", "1", "--device", "cpu", "--no-save");
+        assertEquals(2, b.code(), b.out());
+        assertTrue(b.err().contains("--loss: binary_crossentropy trains one sigmoid unit, for two classes;"
+                + " testdata/sklearn/iris.csv has 3"), b.err());
+        CliTest.Run one = CliTest.run("train", "--data", "testdata/sklearn/breast_cancer.csv", "--loss",
+                "binary_crossentropy", "--output-activation", "softmax", "--epochs", "1", "--device", "cpu",
+                "--no-save");
+        assertEquals(2, one.code(), one.out());
+        assertTrue(one.err().contains("softmax over the one output unit always gives 1"), one.err());
+        CliTest.Run regression = CliTest.run("train", "--data", "testdata/sklearn/boston_house_prices.csv", "--loss",
+                "categorical_crossentropy", "--epochs", "1", "--device", "cpu", "--no-save");
+        assertEquals(2, regression.code(), regression.out());
+        assertTrue(regression.err().contains("is a regression target"), regression.err());
+    }
+
+    @Test
+    void rowsWithAnEmptyTargetArePredictedWithoutALabel() throws Exception {
+        Path model = dir.resolve("iris.safetensors");
+        assertEquals(0, CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--layers", "8", "--epochs", "2",
+                "--device", "cpu", "--save", model.toString()).code());
+        // the target column is there, empty in every row: rows to predict (it failed: "target '' is none of the classes")
+        Path empty = java.nio.file.Files.writeString(dir.resolve("empty.csv"), "feature_0,feature_1,feature_2,feature_3,"
+                + "target\n5.1,3.5,1.4,0.2,\n6.7,3.0,5.2,2.3,\n");
+        CliTest.Run p = CliTest.run("predict", "--model", model.toString(), "--data", empty.toString(), "--device",
+                "cpu");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().matches("(?s).*\\nrow  class  probability\\n1  \\w+  [01]\\.\\d{4}\\n2  \\w+  [01]\\.\\d{4}\\n"),
+                p.out());
+        // some rows labelled, some not: the labelled ones are compared and counted
+        Path mixed = java.nio.file.Files.writeString(dir.resolve("mixed.csv"), "feature_0,feature_1,feature_2,feature_3,"
+                + "target\n5.1,3.5,1.4,0.2,setosa\n6.7,3.0,5.2,2.3,\n");
+        CliTest.Run m = CliTest.run("predict", "--model", model.toString(), "--data", mixed.toString(), "--device",
+                "cpu");
+        assertEquals(0, m.code(), m.err());
+        assertTrue(m.out().matches("(?s).*\\n2  \\w+  [01]\\.\\d{4}  -\\n[01] of 1 right \\(of the labelled samples; 1 had"
+                + " no label\\)\\n"), m.out());
+        // without --data a CSV model is not given MNIST: it says what it needs
+        for (String command : new String[] {"evaluate", "predict"}) {
+            CliTest.Run r = CliTest.run(command, "--model", model.toString(), "--device", "cpu");
+            assertEquals(1, r.code(), r.out());
+            assertTrue(r.err().contains(model + " was trained on csv data, not MNIST; name the data it reads with"
+                    + " --data"), r.err());
+        }
+    }
+
+    @Test
+    void aCsvOfOneRowIsRefusedNamingTheFile() throws Exception {
+        Path one = java.nio.file.Files.writeString(dir.resolve("one.csv"), "a,b\n1,2.5\n");
+        CliTest.Run r = CliTest.run("train", "--data", one.toString(), "--epochs", "1", "--device", "cpu", "--no-save");
+        assertEquals(1, r.code(), r.out());
+        assertEquals(one + ": 1 data row; training needs at least 2 (at least 1 to train on and 1 held out for"
+                + " testing)", r.err().strip().replaceFirst("^clnet: error: ", ""));
+    }
 }

@@ -52,4 +52,17 @@ class TextCliTest {
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().contains("was trained on text data, not csv"), wrong.err());
     }
+
+    @Test
+    void sparseCrossEntropyOnTextsTrainsOneSoftmaxUnitPerClass() throws Exception {
+        Path model = dir.resolve("sparse.safetensors");
+        CliTest.Run r = CliTest.run("train", "--data", "testdata/spam-subset", "--num-words", "300", "--layers", "8",
+                "--loss", "sparse_categorical_crossentropy", "--epochs", "2", "--device", "cpu", "--save",
+                model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(2, TabularCliTest.outputUnits(model)); // it was one softmax unit, whose output is always 1
+        CliTest.Run e = CliTest.run("evaluate", "--model", model.toString(), "--data", "testdata/spam-subset",
+                "--device", "cpu");
+        assertEquals(0, e.code(), e.err());
+    }
 }
