@@ -130,6 +130,10 @@ public final class ModelFile {
         if (!layerState.isEmpty()) {
             metadata.put("layer_state", GSON.toJson(layerState));
         }
+        if (model.stepsTaken() > (optimizer == null ? 0 : optimizer.iterations())) {
+            // steps under optimizers compile replaced: a later fit goes on from the model's count
+            metadata.put("steps_taken", Long.toString(model.stepsTaken()));
+        }
         if (model.dataConfig() != null) {
             metadata.put("data_config", GSON.toJson(model.dataConfig()));
         }
@@ -437,6 +441,17 @@ public final class ModelFile {
             if (meta.has("layer_state")) {
                 restoreLayerState(model, jsonObject(string(meta, "layer_state", "__metadata__"), "layer_state"));
             }
+            long stepsTaken = iterations;
+            if (meta.has("steps_taken")) {
+                try {
+                    stepsTaken = Long.parseLong(string(meta, "steps_taken", "__metadata__"));
+                } catch (NumberFormatException e) {
+                    throw fail("steps_taken is not an integer: " + meta.get("steps_taken"));
+                }
+                if (stepsTaken < iterations) {
+                    throw fail("steps_taken " + stepsTaken + " is fewer than the optimizer's " + iterations);
+                }
+            }
             if (iterations > 0) {
                 Map<String, HostTensor> slots = new LinkedHashMap<>();
                 for (int i = weightCount; i < slotsEnd; i++) {
@@ -448,6 +463,7 @@ public final class ModelFile {
                     throw fail("bad optimizer_state: " + e.getMessage());
                 }
             }
+            model.stepsTaken(stepsTaken);
             if (training == null) {
                 return null;
             }

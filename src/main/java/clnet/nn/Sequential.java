@@ -139,6 +139,18 @@ public final class Sequential implements Trainable, AutoCloseable {
         return stepsBeforeOptimizer + (optimizer == null ? 0 : optimizer.iterations());
     }
 
+    /**
+     * Sets the model's step count (for a model read from a file): {@code steps} at least the
+     * optimizer's own, the rest counted as taken under optimizers it had before.
+     */
+    public void stepsTaken(long steps) {
+        long own = optimizer == null ? 0 : optimizer.iterations();
+        if (steps < own) {
+            throw new IllegalArgumentException("steps taken " + steps + " < the optimizer's " + own);
+        }
+        stepsBeforeOptimizer = steps - own;
+    }
+
     public List<Layer> layers() {
         return List.copyOf(layers);
     }

@@ -148,6 +148,29 @@ class ModelFileTest {
         }
     }
 
+    /** The model's step count outlives a new optimizer and a file: a later fit goes on, it does not replay. */
+    @Test
+    void stepsTakenUnderAnEarlierOptimizerAreKept() throws IOException {
+        Path p = dir.resolve("tuned.safetensors");
+        try (Sequential m = trainedModel()) { // 10 steps of RMSprop
+            m.compile(new clnet.optim.SGD(0.01f), Loss.CATEGORICAL_CROSSENTROPY);
+            m.fit(images.rowRange(0, 64), targets.rowRange(0, 64), new FitOptions().epochs(1).batchSize(32).verbose(0)
+                    .out(new PrintStream(new ByteArrayOutputStream(), true)));
+            assertEquals(12, m.stepsTaken());
+            assertEquals(2, m.optimizer().iterations());
+            ModelFile.save(m, p);
+        }
+        try (Sequential back = ModelFile.load(p, backend)) {
+            assertEquals(12, back.stepsTaken());
+            assertEquals(2, back.optimizer().iterations());
+        }
+        try (Sequential fresh = trainedModel()) {
+            ModelFile.save(fresh, p); // no optimizer replaced: no steps_taken in the file
+            assertFalse(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .contains("steps_taken"));
+        }
+    }
+
     @Test
     void randomWeightsOfAnUncompiledModelRoundTripWithoutCompileSettings() throws IOException {
         Path p = dir.resolve("plain.safetensors");
