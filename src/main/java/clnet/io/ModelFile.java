@@ -441,17 +441,7 @@ public final class ModelFile {
             if (meta.has("layer_state")) {
                 restoreLayerState(model, jsonObject(string(meta, "layer_state", "__metadata__"), "layer_state"));
             }
-            long stepsTaken = iterations;
-            if (meta.has("steps_taken")) {
-                try {
-                    stepsTaken = Long.parseLong(string(meta, "steps_taken", "__metadata__"));
-                } catch (NumberFormatException e) {
-                    throw fail("steps_taken is not an integer: " + meta.get("steps_taken"));
-                }
-                if (stepsTaken < iterations) {
-                    throw fail("steps_taken " + stepsTaken + " is fewer than the optimizer's " + iterations);
-                }
-            }
+
             if (iterations > 0) {
                 Map<String, HostTensor> slots = new LinkedHashMap<>();
                 for (int i = weightCount; i < slotsEnd; i++) {
@@ -463,7 +453,19 @@ public final class ModelFile {
                     throw fail("bad optimizer_state: " + e.getMessage());
                 }
             }
-            model.stepsTaken(stepsTaken);
+            if (meta.has("steps_taken")) {
+                long stepsTaken;
+                try {
+                    stepsTaken = Long.parseLong(string(meta, "steps_taken", "__metadata__"));
+                } catch (NumberFormatException e) {
+                    throw fail("steps_taken is not an integer: " + meta.get("steps_taken"));
+                }
+                long own = model.optimizer() == null ? 0 : model.optimizer().iterations();
+                if (stepsTaken < own) {
+                    throw fail("steps_taken " + stepsTaken + " is fewer than the optimizer's " + own);
+                }
+                model.stepsTaken(stepsTaken);
+            }
             if (training == null) {
                 return null;
             }
