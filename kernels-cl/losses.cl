@@ -72,7 +72,8 @@ inline float sample_correct(const int kind, __global const float* p, __global co
                             const int r, const int cols) {
     const int base = r * cols;
     if (kind == ACC_CATEGORICAL) return argmax(p, base, cols) == argmax(y, base, cols) ? 1.0f : 0.0f;
-    if (kind == ACC_SPARSE_CATEGORICAL) return argmax(p, base, cols) == (int) y[r] ? 1.0f : 0.0f;
+    // compared as floats, as Keras does: a label of 1.5 or NaN matches no class (an int cast of NaN is undefined)
+    if (kind == ACC_SPARSE_CATEGORICAL) return (float) argmax(p, base, cols) == y[r] ? 1.0f : 0.0f;
     if (kind == ACC_MEAN_ABSOLUTE_ERROR) {
         float e = 0.0f;
         for (int j = 0; j < cols; j++) e += fabs(p[base + j] - y[base + j]);
@@ -154,7 +155,7 @@ __kernel void loss_gradient(const int kind, __global const float* p, __global co
         const float t = y[base + j];
         float d;
         if (kind == BINARY_CROSSENTROPY) {
-            d = inside(pj) ? scale * (-t / pj + (1.0f - t) / (1.0f - pj)) / cols : 0.0f;
+            d = inside(pj) ? scale * (-t / pj + (1.0f - t) / (1.0f - pj)) / cols : (isnan(pj) ? NAN : 0.0f);
         } else if (kind == MEAN_SQUARED_ERROR) {
             d = scale * 2.0f * (pj - t) / cols;
         } else {

@@ -491,7 +491,9 @@ public abstract class Backend implements AutoCloseable {
     /**
      * dZ = scale * (p - y): the gradient of (sparse) categorical cross-entropy taken
      * through the softmax that produced {@code p}, fused as Keras does when the output is a
-     * softmax. {@code y} is one-hot, or class indices in one column when {@code sparse}.
+     * softmax. {@code y} is one-hot, or class indices in one column when {@code sparse}. With
+     * {@code scale} divided by the outputs, it is also binary cross-entropy's gradient
+     * through a sigmoid.
      */
     public final synchronized void softmaxCrossEntropyGradient(Tensor p, Tensor y, boolean sparse, float scale,
                                                                Tensor dZ) {

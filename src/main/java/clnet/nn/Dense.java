@@ -222,6 +222,13 @@ public final class Dense extends Layer {
                     gradient);
             return backwardPreActivation(gradient, needInputGradient);
         }
+        if (activation.kind() == Activation.Kind.SIGMOID && loss == Loss.BINARY_CROSSENTROPY) {
+            // the same p - y per output (binary cross-entropy is a mean over the outputs), as Keras on
+            // TensorFlow takes it from the logits: an output saturated on the wrong side, where the
+            // clipped loss is flat, still learns
+            backend.softmaxCrossEntropyGradient(output, y, false, scale / output.cols(), gradient);
+            return backwardPreActivation(gradient, needInputGradient);
+        }
         return super.backwardFromLoss(backend, loss, output, y, scale, gradient, needInputGradient);
     }
 

@@ -551,6 +551,14 @@ class CpuBackendTest {
         float bce = lossOf(Loss.BINARY_CROSSENTROPY, new float[] {0f, 1f, 0.5f}, new float[] {1f, 0f, 1f});
         assertEquals((floor - Math.log(1 - HI) - Math.log(0.5)) / 3, bce, 1e-5);
         assertEquals(-Math.log(HI), lossOf(Loss.BINARY_CROSSENTROPY, new float[] {1f}, new float[] {1f}), 1e-12);
+        // its gradient: flat where clipped, but a NaN prediction gives NaN (IEEE propagation), not 0
+        Tensor dP = b.alloc(1, 3);
+        b.lossGradient(Loss.BINARY_CROSSENTROPY, up(HostTensor.of(Shape.of(1, 3), 0f, Float.NaN, 0.5f)),
+                up(HostTensor.of(Shape.of(1, 3), 1f, 1f, 1f)), 1f, dP);
+        float[] grad = down(dP);
+        assertEquals(0f, grad[0]);
+        assertTrue(Float.isNaN(grad[1]), "NaN in, NaN out");
+        assertEquals(-2f / 3, grad[2], 1e-6);
         // regression losses: mean over the columns
         assertEquals((1 + 4 + 0.25) / 3, lossOf(Loss.MEAN_SQUARED_ERROR, new float[] {1f, -1f, 0.5f},
                 new float[] {0f, 1f, 0f}), 1e-6);
@@ -592,6 +600,9 @@ class CpuBackendTest {
                 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1)));
         assertEquals(3f, correct(Accuracy.SPARSE_CATEGORICAL, p, HostTensor.of(Shape.of(4, 1), 0, 1, 0, 1)));
         assertEquals(0f, correct(Accuracy.SPARSE_CATEGORICAL, p, HostTensor.of(Shape.of(4, 1), 1, 2, 2, 0)));
+        // labels compared as floats, as Keras compares them: 1.5 and NaN are no class (an int cast made them 1 and 0)
+        assertEquals(0f, correct(Accuracy.SPARSE_CATEGORICAL, p,
+                HostTensor.of(Shape.of(4, 1), 0.5f, 1.5f, Float.NaN, 1.5f)));
     }
 
     @Test

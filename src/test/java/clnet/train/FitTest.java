@@ -159,6 +159,24 @@ class FitTest {
         }
     }
 
+    /**
+     * A sigmoid output saturated on the wrong side (p = sigmoid(-20), below the loss's 1e-7
+     * clip) still learns, as Keras on TensorFlow does: binary cross-entropy's gradient is taken
+     * through the sigmoid, p - y, rather than through the clipped loss, whose slope is 0 there.
+     */
+    @Test
+    void aSaturatedWrongSigmoidStillLearns() {
+        try (Sequential m = new Sequential(backend).seed(1)) {
+            m.add(new Dense(1, "sigmoid").inputShape(1));
+            m.compile(new SGD(0.1f), Loss.BINARY_CROSSENTROPY);
+            m.setWeights(List.of(HostTensor.of(clnet.tensor.Shape.of(1, 1), 0f),
+                    HostTensor.of(clnet.tensor.Shape.of(1, 1), -20f)));
+            m.fit(HostTensor.zeros(1, 1), HostTensor.of(clnet.tensor.Shape.of(1, 1), 1f), quiet().batchSize(1));
+            float bias = m.getWeights().get(1).data()[0];
+            assertEquals(-20f + 0.1f, bias, 1e-5f, "one step of lr * (1 - p)");
+        }
+    }
+
     @Test
     void evaluateAndPredictRefuseABatchSizeBelowOne() {
         HostTensor[] d = blobs(10, 8);

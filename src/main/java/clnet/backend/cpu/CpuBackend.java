@@ -766,7 +766,7 @@ public class CpuBackend extends Backend {
                         float t = ys[base + j];
                         g[base + j] = inside(pj, eps)
                                 ? scale * (-t / pj + (1f - t) / (1f - pj)) / cols
-                                : 0f;
+                                : Float.isNaN(pj) ? Float.NaN : 0f; // clipped: flat, but NaN stays NaN
                     }
                 }
                 case MEAN_SQUARED_ERROR -> {
@@ -813,7 +813,8 @@ public class CpuBackend extends Backend {
             switch (accuracy) {
                 case CATEGORICAL ->
                         correct += HostTensor.argmax(ps, base, cols) == HostTensor.argmax(ys, base, cols) ? 1f : 0f;
-                case SPARSE_CATEGORICAL -> correct += HostTensor.argmax(ps, base, cols) == (int) ys[r] ? 1f : 0f;
+                // compared as floats, as Keras does: a label of 1.5 or NaN matches no class
+                case SPARSE_CATEGORICAL -> correct += (float) HostTensor.argmax(ps, base, cols) == ys[r] ? 1f : 0f;
                 case BINARY -> {
                     int agree = 0;
                     for (int j = 0; j < cols; j++) {

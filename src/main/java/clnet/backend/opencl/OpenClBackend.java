@@ -77,7 +77,8 @@ public final class OpenClBackend extends Backend {
             kernels.add("optimizers.cl", "");
             reduceWorkGroup = reductionGroup(device.maxWorkGroupSize());
             kernels.add("losses.cl", "-DRED_WG=" + reduceWorkGroup);
-            long reduceLimit = Math.min(kernels.workGroupLimit("loss_sum"), kernels.workGroupLimit("count_correct"));
+            long reduceLimit = Math.min(Math.min(kernels.workGroupLimit("loss_sum"),
+                    kernels.workGroupLimit("count_correct")), kernels.workGroupLimit("penalty_sum"));
             if (reduceLimit < reduceWorkGroup) {
                 reduceWorkGroup = reductionGroup(reduceLimit);
                 kernels.add("losses.cl", "-DRED_WG=" + reduceWorkGroup);
