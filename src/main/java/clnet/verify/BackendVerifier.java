@@ -290,14 +290,21 @@ public final class BackendVerifier {
             HostTensor m = uniform(r, c, -0.1f, 0.1f);
             compare("sgdStep", shape, Tolerance.ELEMENTWISE, new HostTensor[] {w, g}, 0,
                     (be, x) -> be.sgdStep(x[0], x[1], null, 0.1f, 0f, false));
+            // the weights and every state buffer the step writes (a step from zero state reads it only later)
             for (boolean nesterov : new boolean[] {false, true}) {
-                compare("sgdStep momentum" + (nesterov ? " nesterov" : ""), shape, Tolerance.OPTIMIZER,
-                        new HostTensor[] {w, g, m}, 0, (be, x) -> be.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, nesterov));
+                for (int out : new int[] {0, 2}) {
+                    compare("sgdStep momentum" + (nesterov ? " nesterov" : "") + STATE[out], shape, Tolerance.OPTIMIZER,
+                            new HostTensor[] {w, g, m}, out, (be, x) -> be.sgdStep(x[0], x[1], x[2], 0.1f, 0.9f, nesterov));
+                }
             }
-            compare("rmspropStep", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v}, 0,
-                    (be, x) -> be.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f));
-            compare("rmspropStep momentum", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v, m}, 0,
-                    (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
+            for (int out : new int[] {0, 2}) {
+                compare("rmspropStep" + STATE[out], shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v}, out,
+                        (be, x) -> be.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f));
+            }
+            for (int out : new int[] {0, 2, 3}) {
+                compare("rmspropStep momentum" + STATE[out], shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, v, m},
+                        out, (be, x) -> be.rmspropStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.5f, 1e-7f));
+            }
             for (float[] l : new float[][] {{0.01f, 0f}, {0f, 0.01f}, {1e-3f, 1e-2f}}) {
                 String which = String.format(Locale.ROOT, " l1=%s l2=%s", l[0], l[1]);
                 compare("weightPenalty gradient" + which, shape, Tolerance.ELEMENTWISE,
@@ -307,8 +314,10 @@ public final class BackendVerifier {
                         new HostTensor[] {w, g, filled(1, 4, 0.5f)}, 2,
                         (be, x) -> be.weightPenalty(x[0], l[0], l[1], null, 128f, x[2], 2));
             }
-            compare("adamStep", shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m, v}, 0,
-                    (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
+            for (int out : new int[] {0, 2, 3}) {
+                compare("adamStep" + STATE[out], shape, Tolerance.OPTIMIZER, new HostTensor[] {w, g, m, v}, out,
+                        (be, x) -> be.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f));
+            }
         }
         groupSteps();
     }
@@ -319,6 +328,9 @@ public final class BackendVerifier {
      * launch over a buffer whose parts are sub-buffers), compared part by part as read
      * through the parts, so that a driver's sub-buffers are checked too.
      */
+    /** What an optimizer check compares, by the step's operand: the weights, or a state buffer. */
+    private static final String[] STATE = {"", "", " (state 1)", " (state 2)"};
+
     private void groupSteps() {
         List<Shape> parts = List.of(Shape.of(7, 31), Shape.of(1, 31), Shape.of(33, 5), Shape.of(1, 1),
                 Shape.of(129, 7));
@@ -336,9 +348,11 @@ public final class BackendVerifier {
         compare("rmspropStep, a group", shape, Tolerance.OPTIMIZER.abs(), Tolerance.OPTIMIZER.rel(),
                 be -> runOnGroups(be, layout, new HostTensor[] {w, g, v}, 0,
                         (b, x) -> b.rmspropStep(x[0], x[1], x[2], null, 1e-3f, 0.9f, 0f, 1e-7f)));
-        compare("adamStep, a group", shape, Tolerance.OPTIMIZER.abs(), Tolerance.OPTIMIZER.rel(),
-                be -> runOnGroups(be, layout, new HostTensor[] {w, g, m, v}, 0,
-                        (b, x) -> b.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f)));
+        for (int out : new int[] {0, 2, 3}) {
+            compare("adamStep, a group" + STATE[out], shape, Tolerance.OPTIMIZER.abs(), Tolerance.OPTIMIZER.rel(),
+                    be -> runOnGroups(be, layout, new HostTensor[] {w, g, m, v}, out,
+                            (b, x) -> b.adamStep(x[0], x[1], x[2], x[3], 1e-3f, 0.9f, 0.999f, 1e-7f)));
+        }
         compare("axpy, a group", shape, Tolerance.ELEMENTWISE.abs(), Tolerance.ELEMENTWISE.rel(),
                 be -> runOnGroups(be, layout, new HostTensor[] {g, w}, 1, (b, x) -> b.axpy(-0.5f, x[0], x[1])));
     }
