@@ -38,8 +38,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code clnet bench}: end to end, Keras's {@code mnist_mlp} (784-512-512-10, relu, softmax,
  * RMSprop) trained by {@code fit} and run by {@code predict} on each device and batch size:
- * samples per second, milliseconds and launches per step, and the process's peak resident
- * memory, each the median of several timed epochs (or passes) after a warm-up. With
+ * samples per second, milliseconds and launches per step, and the peak resident memory
+ * while that row ran (on top of what earlier rows left resident), each the median of several timed epochs (or passes) after a warm-up. With
  * {@code --gemm}, the speed of gemm alone for the products of that network's training step
  * and one square product, each call timed from the enqueue to {@link Backend#finish()}.
  */
@@ -237,6 +237,7 @@ final class BenchCommand implements Callable<Integer> {
         double[] trainSeconds;
         long launchesPerEpoch;
         long waitsPerEpoch;
+        resetPeakResident();
         try (Sequential model = mnistMlp(backend)) {
             EpochTimer timer = new EpochTimer(backend, epochs);
             model.fit(x, y, new FitOptions().epochs(1 + epochs).batchSize(batch).verbose(0).callbacks(timer));
@@ -398,7 +399,16 @@ final class BenchCommand implements Callable<Integer> {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** The process's peak resident set (VmHWM), in MiB; -1 where /proc does not say. */
+    /** Starts the peak over from the resident size now (Linux's clear_refs), so that a row's peak is its own. */
+    static void resetPeakResident() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or not allowed: the peak is the process's
+        }
+    }
+
+    /** The peak resident set (VmHWM) since the last reset, in MiB; -1 where /proc does not say. */
     static long peakResidentMiB() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

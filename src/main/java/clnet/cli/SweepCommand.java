@@ -103,7 +103,8 @@ final class SweepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %d training and %d held-out points, features %s; %s, %s lr %s, %d epochs,"
                         + " batch %d, %d seeds each%n", playground.dataset, data.xTrain().rows(), data.xTest().rows(),
                 playground.features, activation, optimizer, lr, epochs, batchSize, seeds);
-        int[] widest = widths(archs.get(0), data);
+        int[] widest = archs.stream().map(a -> widths(a, data))
+                .max(java.util.Comparator.comparingLong(SweepCommand::weights)).orElseThrow();
         List<SweepPlot.Run> runs = new ArrayList<>();
         try (Backend backend = device.openFor(widest, batchSize, out)) {
             out.printf(Locale.ROOT, "%-14s %8s %8s %8s %8s %9s%n", "layers", "params", "median", "min", "max", "time");
@@ -156,5 +157,14 @@ final class SweepCommand implements Callable<Integer> {
 
     private static <T> T parse(CommandLine cl, String option, java.util.function.Supplier<T> f) {
         return Usage.parse(cl, option, f);
+    }
+
+    /** The weights of a dense network of these widths (input first). */
+    private static long weights(int[] widths) {
+        long n = 0;
+        for (int i = 1; i < widths.length; i++) {
+            n += (long) widths[i - 1] * widths[i] + widths[i];
+        }
+        return n;
     }
 }

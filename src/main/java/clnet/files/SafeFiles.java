@@ -95,6 +95,7 @@ public final class SafeFiles {
                  FileLock lock = out.lock()) {
                 content.write(out);
                 out.force(true);
+                keepPermissions(t, tmp); // a replaced file's mode (a private checkpoint stays private)
                 // renamed while the lock is held: no cleaner can take the finished file for a dead writer's
                 try {
                     Files.move(tmp, t, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -102,8 +103,31 @@ public final class SafeFiles {
                     Files.move(tmp, t, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+            syncDirectory(t.getParent()); // the rename itself survives a crash, not just the bytes
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void keepPermissions(Path target, Path tmp) {
+        try {
+            if (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            // not POSIX, or not ours to read: the new file keeps the umask's mode
+        }
+    }
+
+    /** fsync of the directory, so that a rename in it is on disk; where directories cannot be opened, nothing. */
+    private static void syncDirectory(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // some systems cannot open a directory for reading: the file itself was forced
         }
     }
 

@@ -21,14 +21,18 @@ public final class Shape {
             throw new IllegalArgumentException("a shape needs at least one dimension");
         }
         long size = 1;
-        for (int d : dims) {
+        long cols = 1; // checked apart: a first dimension of 0 makes the size 0 whatever the columns
+        for (int i = 0; i < dims.length; i++) {
+            int d = dims[i];
             if (d < 0) {
                 throw new IllegalArgumentException("negative dimension in " + Arrays.toString(dims));
             }
             size *= d;
-            if (size > Integer.MAX_VALUE) {
+            cols = i == 0 ? 1 : cols * d;
+            if (size > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("shape " + Arrays.toString(dims)
-                        + " has more than " + Integer.MAX_VALUE + " elements");
+                        + " has more than " + Integer.MAX_VALUE + (size > Integer.MAX_VALUE ? " elements"
+                        : " features per row"));
             }
         }
         return new Shape(dims.clone());

@@ -34,6 +34,17 @@ class SafeFilesTest {
         assertNull(SafeFiles.unreadable(dir.resolve("link"), "x"), "a link to a regular file reads");
     }
 
+    /** A replaced file keeps its mode: a private checkpoint does not become readable by all. */
+    @Test
+    void aReplacedFileKeepsItsPermissions() throws Exception {
+        Path target = Files.writeString(dir.resolve("private.safetensors"), "old");
+        Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        SafeFiles.writeString(target, "new");
+        assertEquals("new", Files.readString(target));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target)));
+    }
+
     @Test
     void onlyRegularFilesAreReplaced() throws Exception {
         Path target = Files.writeString(dir.resolve("t.txt"), "old");
