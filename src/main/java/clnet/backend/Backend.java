@@ -42,6 +42,15 @@ public abstract class Backend implements AutoCloseable {
     /** The device, in words, as a run prints it on start. */
     public abstract String description();
 
+    /**
+     * Backends with equal arithmetic compute every element-wise op, the optimizer steps
+     * among them, bit for bit alike: data-parallel replicas, which share gradients and not
+     * weights, stay identical only on such backends. The CPU backends' Java loops are one
+     * arithmetic; an OpenCL device's is its kernels as its driver compiles them (it may fuse
+     * a multiply and an add, or round a square root its own way).
+     */
+    public abstract String arithmetic();
+
     /** The device's memory; {@code fit} keeps a dataset resident when it takes at most half. */
     public long memoryBytes() {
         return Runtime.getRuntime().maxMemory();

@@ -98,6 +98,13 @@ final class Replicas implements AutoCloseable {
             throw new IllegalArgumentException("fit: the first of the devices must be the model's own backend ("
                     + model.backend().name() + ")");
         }
+        for (Backend b : group) {
+            if (!b.arithmetic().equals(group.get(0).arithmetic())) {
+                throw new IllegalArgumentException("fit: data-parallel replicas share gradients, not weights, so their"
+                        + " devices must compute the optimizer step bit for bit alike; " + group.get(0).name() + " ("
+                        + group.get(0).arithmetic() + ") and " + b.name() + " (" + b.arithmetic() + ") do not");
+            }
+        }
         int n = group.size();
         this.leaves = deterministic ? Trainer.MICRO_SHARDS : n;
         if (leaves % n != 0) {

@@ -90,6 +90,11 @@ public final class ValidatingBackend extends Backend {
     }
 
     @Override
+    public String arithmetic() {
+        return device.arithmetic();
+    }
+
+    @Override
     public String description() {
         return device.description() + ", every op validated against the CPU reference";
     }

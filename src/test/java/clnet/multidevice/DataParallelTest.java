@@ -147,6 +147,17 @@ class DataParallelTest {
             e = assertThrows(IllegalArgumentException.class, () -> m.fit(x, y,
                     new FitOptions().verbose(0).devices(List.of(b1, m.backend()))));
             assertTrue(e.getMessage().contains("must be the model's own backend"), e.getMessage());
+            // replicas share gradients, not weights: a device whose optimizer step rounds otherwise would drift
+            try (Backend other = new CpuBackend() {
+                @Override
+                public String arithmetic() {
+                    return "a driver that fuses multiply-adds";
+                }
+            }) {
+                e = assertThrows(IllegalArgumentException.class, () -> m.fit(x, y,
+                        new FitOptions().verbose(0).devices(List.of(m.backend(), other))));
+                assertTrue(e.getMessage().contains("must compute the optimizer step bit for bit alike"), e.getMessage());
+            }
         }
     }
 }

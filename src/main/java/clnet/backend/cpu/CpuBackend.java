@@ -94,6 +94,11 @@ public class CpuBackend extends Backend {
     }
 
     @Override
+    public String arithmetic() {
+        return "Java"; // the reference's and the fast backend's element-wise loops are the same code
+    }
+
+    @Override
     public String description() {
         int threads = Runtime.getRuntime().availableProcessors();
         if (blas != null) {

@@ -134,6 +134,11 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
+    public String arithmetic() {
+        return "OpenCL " + device.platformName() + " " + device.name() + " " + device.deviceVersion();
+    }
+
+    @Override
     public String description() {
         return device.id() + " " + device.name() + " (" + device.platformName() + ", " + device.type() + ", "
                 + device.computeUnits() + " compute units, " + ClDevice.bytes(device.globalMemBytes()) + ")";
