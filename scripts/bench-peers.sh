@@ -14,7 +14,8 @@
 # first for every contender; scripts/clnet then sets OPENBLAS_NUM_THREADS=1 for clnet, which
 # splits each product over the cores on threads of its own.
 #
-# Usage: scripts/bench-peers.sh [--rounds 3] [--batch 128] [--epochs 2] [--devices auto,cpu,opencl]
+# Usage: scripts/bench-peers.sh [--rounds 3] [--batch 128] [--epochs 2] [--devices auto,cpu,opencl:0:0]
+# (default devices: auto, cpu and every opencl:P:D that clnet devices lists)
 # Prints one line per device:
 #   train ratio clnet(DEVICE)/pytorch: X.XX
 #   inference ratio clnet(DEVICE)/pytorch: X.XX
