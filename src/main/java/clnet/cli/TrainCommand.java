@@ -256,12 +256,11 @@ final class TrainCommand implements Callable<Integer> {
         require(task != Tabular.Task.REGRESSION || !crossEntropy, "--loss: " + lossFn.id() + " needs classes, but '"
                 + (table == null ? "" : table.target()) + "' of " + data + " is a regression target; use"
                 + " mean_squared_error or mean_absolute_error, or --task binary or multiclass");
-        int outputs = task == Tabular.Task.REGRESSION ? 1 : parse(() -> TrainingData.classOutputs(lossFn, classCount,
-                playground.given() ? "a Playground data set" : table == null && folderClasses == null ? "MNIST"
-                        : data.toString()), "--loss");
+        int outputs = task == Tabular.Task.REGRESSION ? 1 : TrainingData.classOutputs(lossFn, classCount);
         Activation hidden = parse(() -> Activation.parse(activation), "--activation");
         Activation output = parse(() -> Activation.parse(outputActivation != null ? outputActivation
-                : task == Tabular.Task.REGRESSION ? "linear" : outputs == 1 ? "sigmoid" : "softmax"),
+                : task == Tabular.Task.REGRESSION ? "linear" : lossFn == Loss.BINARY_CROSSENTROPY ? "sigmoid"
+                : "softmax"),
                 "--output-activation");
         require(outputs != 1 || output.kind() != Activation.Kind.SOFTMAX, "--output-activation: softmax over the one"
                 + " output unit always gives 1; use sigmoid");

@@ -62,19 +62,13 @@ record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTenso
 
     /**
      * The output units of a classifier of {@code classes} classes trained with {@code loss}, as
-     * Keras builds them: one sigmoid unit for binary cross-entropy, which is for two classes
-     * only; otherwise one softmax unit per class (two for two classes: a single softmax unit
-     * always outputs 1, so it would learn nothing).
-     *
-     * @param what the data, for the message
-     * @throws IllegalArgumentException for binary cross-entropy and other than two classes
+     * Keras builds them: one unit per class (two for two classes under a softmax: a single
+     * softmax unit always outputs 1, so it would learn nothing), except binary cross-entropy
+     * on two classes, one sigmoid unit. Binary cross-entropy on more classes trains a sigmoid
+     * unit per class on one-hot rows (Keras's multi-label setting; clnet took it before).
      */
-    static int classOutputs(Loss loss, int classes, String what) {
-        if (loss == Loss.BINARY_CROSSENTROPY && classes != 2) {
-            throw new IllegalArgumentException("binary_crossentropy trains one sigmoid unit, for two classes; " + what
-                    + " has " + classes + " (use categorical_crossentropy or sparse_categorical_crossentropy)");
-        }
-        return loss == Loss.BINARY_CROSSENTROPY ? 1 : classes;
+    static int classOutputs(Loss loss, int classes) {
+        return loss == Loss.BINARY_CROSSENTROPY && classes == 2 ? 1 : classes;
     }
 
     static TrainingData playground(PlaygroundOptions options, CommandLine cl, Loss loss) {

@@ -106,6 +106,16 @@ public record Tabular(List<String> inputs, String target, Task task, List<String
                     null);
         }
         int tj = table.column(t);
+        if (!saved) {
+            // data to learn from: an empty target would become a class "" (or turn a regression into classes)
+            String[] cells = table.text(tj);
+            for (int r = 0; r < cells.length; r++) {
+                if (cells[r].isEmpty()) {
+                    throw new CsvFormatException(table.file(), "line " + table.line(r) + ": the target '" + t
+                            + "' is empty; train and evaluate need a target on every row (predict takes rows without one)");
+                }
+            }
+        }
         boolean numeric = table.isNumeric(tj, missing);
         String[] text = table.text(tj);
         if (task == null && numeric && !integral(table.numbers(tj), MAX_CLASSES)) {

@@ -21,10 +21,10 @@ import java.util.Map;
  * (1 + documents containing the word)).
  */
 public final class Tokenizer {
-    /** Keras's default filters: punctuation, tab and newline. */
     /** The largest vocabulary cut-off: each text becomes a row of this many values. */
     public static final int MAX_NUM_WORDS = 1 << 20;
 
+    /** Keras's default filters: punctuation, tab and newline. */
     public static final String DEFAULT_FILTERS = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
 
     public enum Mode {

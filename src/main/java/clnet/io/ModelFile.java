@@ -483,6 +483,9 @@ public final class ModelFile {
          * would otherwise size every sample).
          */
         private void checkDataConfig(JsonObject d, Sequential model) throws ModelFileException {
+            if (!d.has("kind")) {
+                return; // a Java program's own notes (Sequential.dataConfig is free-form): no loader reads them
+            }
             String kind = choice(d, "kind", "", List.of("csv", "text", "images"));
             List<String> classes = strings(d, "classes", "");
             if (new java.util.HashSet<>(classes).size() != classes.size()) {

@@ -98,12 +98,12 @@ class TabularCliTest {
         CliTest.Run p = CliTest.run("predict", "--model", two.toString(), "--data",
                 "testdata/sklearn/breast_cancer.csv", "--limit", "3", "--device", "cpu");
         assertEquals(0, p.code(), p.err());
-        // binary: one sigmoid unit, for two classes only
+        // binary on more classes: a sigmoid unit per class on one-hot rows (Keras's multi-label setting)
+        Path multi = dir.resolve("multi.safetensors");
         CliTest.Run b = CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--loss", "binary_crossentropy",
-                "--epochs", "1", "--device", "cpu", "--no-save");
-        assertEquals(2, b.code(), b.out());
-        assertTrue(b.err().contains("--loss: binary_crossentropy trains one sigmoid unit, for two classes;"
-                + " testdata/sklearn/iris.csv has 3"), b.err());
+                "--layers", "8", "--epochs", "1", "--device", "cpu", "--save", multi.toString());
+        assertEquals(0, b.code(), b.err());
+        assertEquals(3, outputUnits(multi));
         CliTest.Run one = CliTest.run("train", "--data", "testdata/sklearn/breast_cancer.csv", "--loss",
                 "binary_crossentropy", "--output-activation", "softmax", "--epochs", "1", "--device", "cpu",
                 "--no-save");
@@ -152,5 +152,11 @@ class TabularCliTest {
         assertEquals(1, r.code(), r.out());
         assertEquals(one + ": 1 data row; training needs at least 2 (at least 1 to train on and 1 held out for"
                 + " testing)", r.err().strip().replaceFirst("^clnet: error: ", ""));
+        // an empty target cell is no class "" to learn (a 0/1 column with blanks became three classes)
+        Path blank = java.nio.file.Files.writeString(dir.resolve("blank.csv"), "a,y\n1,0\n2,1\n3,\n4,1\n");
+        CliTest.Run b = CliTest.run("train", "--data", blank.toString(), "--epochs", "1", "--device", "cpu", "--no-save");
+        assertEquals(1, b.code(), b.out());
+        assertEquals(blank + ": line 4: the target 'y' is empty; train and evaluate need a target on every row (predict"
+                + " takes rows without one)", b.err().strip().replaceFirst("^clnet: error: ", ""));
     }
 }
