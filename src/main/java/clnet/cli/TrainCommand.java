@@ -214,12 +214,24 @@ final class TrainCommand implements Callable<Integer> {
     private static final List<String> MODEL_OPTIONS = List.of("--layers", "--activation", "--output-activation",
             "--initializer", "--optimizer", "--lr", "--momentum", "--loss", "--dropout", "--l1", "--l2", "--seed",
             // and how it reads its data (data_config): given again, they would be ignored
-            "--num-words", "--text-mode", "--image-size", "--color", "--target", "--inputs", "--task");
+            "--num-words", "--text-mode", "--image-size", "--color", "--target", "--inputs", "--task",
+            // and which samples it held out: a resumed run splits as the checkpoint's did (data_config)
+            "--test-fraction", "--split-seed");
 
     @Override
     public Integer call() throws Exception {
         // Settings first, so a typo fails in a second rather than after loading the data.
         ModelFile.Checkpoint resumed = resume != null ? readCheckpoint() : null;
+        if (resumed != null && resumed.model().dataConfig() != null) {
+            // the held-out samples of the run resumed (checkpoints of older versions: the defaults they used)
+            Map<String, Object> config = resumed.model().dataConfig();
+            if (config.get("test_fraction") instanceof Number f) {
+                csvOptions.testFraction = f.doubleValue();
+            }
+            if (config.get("split_seed") instanceof String seedOfSplit) {
+                csvOptions.splitSeed = Long.parseLong(seedOfSplit); // checked when the file was read
+            }
+        }
         TrainingState state = resumed != null ? resumed.state() : null;
         // a CSV file is read first: its target decides the task, and the task the loss and the last layer
         boolean csv = !playground.given() && CsvOptions.isCsv(data);
@@ -449,13 +461,13 @@ final class TrainCommand implements Callable<Integer> {
                 if (table != null) {
                     // Keras's Normalization, adapted to the training rows: the saved model takes raw rows
                     model.add(new Normalization().adapt(xTrain));
-                    model.dataConfig(table.config());
+                    model.dataConfig(withSplit(table.config()));
                 }
                 if (textConfig != null) {
-                    model.dataConfig(textConfig); // the vocabulary: the saved model reads new texts as these
+                    model.dataConfig(withSplit(textConfig)); // the vocabulary: the saved model reads new texts as these
                 }
                 if (imageConfig != null) {
-                    model.dataConfig(imageConfig); // size, colour and class names: predict reads new pictures so
+                    model.dataConfig(withSplit(imageConfig)); // size, colour and class names: predict reads them so
                 }
                 for (int width : layers) {
                     Dense d = new Dense(width, hidden).kernelInitializer(init).kernelRegularizer(regularizer);
@@ -522,6 +534,14 @@ final class TrainCommand implements Callable<Integer> {
         int dot = f.lastIndexOf('.');
         f = dot > 0 ? f.substring(0, dot) : f;
         return (f.isEmpty() ? "data" : f) + "_mlp";
+    }
+
+    /** A data_config with the split of the samples, so that a resumed run holds out the same ones. */
+    private Map<String, Object> withSplit(Map<String, Object> config) {
+        Map<String, Object> c = new java.util.LinkedHashMap<>(config);
+        c.put("test_fraction", csvOptions.testFraction);
+        c.put("split_seed", Long.toString(csvOptions.splitSeed)); // a string: JSON numbers lose 64-bit values
+        return c;
     }
 
     /** {@code base.safetensors}, or the first of {@code base-2.safetensors}, ... that does not exist. */

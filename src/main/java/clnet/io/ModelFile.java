@@ -487,6 +487,16 @@ public final class ModelFile {
                 return; // a Java program's own notes (Sequential.dataConfig is free-form): no loader reads them
             }
             String kind = choice(d, "kind", "", List.of("csv", "text", "images"));
+            JsonElement fraction = d.get("test_fraction");
+            if (fraction != null && !(fraction instanceof JsonPrimitive p && p.isNumber() && p.getAsDouble() > 0
+                    && p.getAsDouble() < 1)) {
+                throw fail("data_config: 'test_fraction' must be a number in (0, 1), got " + fraction);
+            }
+            JsonElement splitSeed = d.get("split_seed");
+            if (splitSeed != null && !(splitSeed instanceof JsonPrimitive p && p.isString()
+                    && p.getAsString().matches("-?\\d{1,19}") && fitsLong(p.getAsString()))) {
+                throw fail("data_config: 'split_seed' must be a 64-bit integer in a string, got " + splitSeed);
+            }
             List<String> classes = strings(d, "classes", "");
             if (new java.util.HashSet<>(classes).size() != classes.size()) {
                 throw fail("data_config: 'classes' names a class twice: " + d.get("classes"));
@@ -591,6 +601,15 @@ public final class ModelFile {
                         + e);
             }
             return e.getAsInt();
+        }
+
+        private static boolean fitsLong(String digits) {
+            try {
+                Long.parseLong(digits);
+                return true;
+            } catch (NumberFormatException e) {
+                return false;
+            }
         }
 
         private static boolean isInteger(JsonElement e, long min, long max) {

@@ -145,6 +145,34 @@ class TabularCliTest {
         }
     }
 
+    /** A resumed run holds out the samples the checkpoint's run held out: the split travels in data_config. */
+    @Test
+    void aResumedRunSplitsTheDataAsTheCheckpointsRunDid() throws Exception {
+        String[] common = {"train", "--data", "testdata/sklearn/iris.csv", "--device", "cpu", "--no-save"};
+        CliTest.Run straight = CliTest.run(concat(common, "--layers", "8", "--split-seed", "7", "--test-fraction",
+                "0.3", "--epochs", "2"));
+        assertEquals(0, straight.code(), straight.err());
+        Path ck = dir.resolve("split-{epoch}.safetensors");
+        CliTest.Run first = CliTest.run(concat(common, "--layers", "8", "--split-seed", "7", "--test-fraction", "0.3",
+                "--epochs", "1", "--checkpoint", ck.toString()));
+        assertEquals(0, first.code(), first.err());
+        CliTest.Run resumed = CliTest.run(concat(common, "--resume", dir.resolve("split-1.safetensors").toString(),
+                "--epochs", "2"));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(straight.out().substring(straight.out().indexOf("test loss")),
+                resumed.out().substring(resumed.out().indexOf("test loss")), "the same held-out rows, bit for bit");
+        CliTest.Run again = CliTest.run(concat(common, "--resume", dir.resolve("split-1.safetensors").toString(),
+                "--split-seed", "8"));
+        assertEquals(2, again.code(), again.out());
+        assertTrue(again.err().contains("--split-seed cannot be combined with --resume"), again.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     @Test
     void aCsvOfOneRowIsRefusedNamingTheFile() throws Exception {
         Path one = java.nio.file.Files.writeString(dir.resolve("one.csv"), "a,b\n1,2.5\n");
