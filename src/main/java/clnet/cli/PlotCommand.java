@@ -210,6 +210,12 @@ final class PlotCommand implements Runnable {
                 shape = new int[] {28, 28, 1};
             }
             x = x.rowRange(0, Math.min(count, x.rows()));
+            long pixels = clnet.plot.AugmentPlot.pixels(x.rows(), versions, shape[0], shape[1]);
+            Usage.require(spec.commandLine(), pixels <= clnet.plot.AugmentPlot.MAX_PIXELS, String.format(
+                    java.util.Locale.ROOT, "--count and --versions: %d images beside %d versions of %dx%d make a"
+                            + " picture of %,d pixels; at most %,d (fewer --count or --versions, or a smaller"
+                            + " --image-size)", x.rows(), versions, shape[0], shape[1], pixels,
+                    clnet.plot.AugmentPlot.MAX_PIXELS));
             java.util.List<HostTensor> warped = new java.util.ArrayList<>();
             try (Backend cpu = clnet.device.Backends.open("cpu:reference");
                  clnet.backend.Tensor in = cpu.upload(x);

@@ -14,6 +14,14 @@ public final class AugmentPlot {
     private AugmentPlot() {
     }
 
+    /** The most pixels a picture may have: 64 megapixels, 256 MiB as it is drawn. */
+    public static final long MAX_PIXELS = 64L << 20;
+
+    /** The pixels of the picture of {@code rows} images, each beside {@code versions} versions. */
+    public static long pixels(int rows, int versions, int height, int width) {
+        return (long) rows * (width * (long) SCALE + 2) * (versions + 1) * (height * (long) SCALE + 2);
+    }
+
     /**
      * @param originals one image per row of {@code height x width x channels} values in [0, 1]
      * @param versions  for each version, a tensor like {@code originals} (row i: image i augmented)

@@ -235,6 +235,9 @@ class HostileInputTest {
                 "xor", "--points", "6000000"), 2, "--points must be from 2 to 5000000, got 6000000");
         oneLine(CliTest.run("plot", "augment", "--data", SUBSET, "--count", "1", "--versions", "101", "--out",
                 dir.resolve("a.png").toString()), 2, "--versions must be from 1 to 100");
+        // within each bound, a picture of about 1.3 gigapixels (some 5 GiB as drawn): refused as a whole
+        oneLine(CliTest.run("plot", "augment", "--data", SUBSET, "--count", "1000", "--versions", "100", "--out",
+                dir.resolve("a.png").toString()), 2, "--count and --versions: ");
         assertFalse(Files.exists(dir.resolve("a.png")));
     }
 }
