@@ -93,15 +93,25 @@ public record ClDevice(int platformIndex, int deviceIndex, String platformName, 
             } catch (CLException e) {
                 continue; // CL_DEVICE_NOT_FOUND: a platform without devices
             }
-            String platformName = platformString(platforms[p], CL_PLATFORM_NAME);
+            String platformName;
+            try {
+                platformName = platformString(platforms[p], CL_PLATFORM_NAME);
+            } catch (CLException e) {
+                continue; // a broken driver (a stale ICD) is passed over, not allowed to hide the others
+            }
             for (int d = 0; d < devices.length; d++) {
                 cl_device_id dev = devices[d];
-                out.add(new ClDevice(p, d, platformName, deviceString(dev, CL_DEVICE_NAME),
-                        typeName(deviceLong(dev, CL_DEVICE_TYPE)), (int) deviceInt(dev, CL_DEVICE_MAX_COMPUTE_UNITS),
-                        deviceLong(dev, CL_DEVICE_GLOBAL_MEM_SIZE), deviceLong(dev, CL_DEVICE_LOCAL_MEM_SIZE),
-                        deviceLong(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE), deviceSize(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE),
-                        deviceString(dev, CL_DEVICE_VERSION), deviceString(dev, CL_DEVICE_OPENCL_C_VERSION),
-                        platforms[p], dev));
+                try {
+                    out.add(new ClDevice(p, d, platformName, deviceString(dev, CL_DEVICE_NAME),
+                            typeName(deviceLong(dev, CL_DEVICE_TYPE)), (int) deviceInt(dev, CL_DEVICE_MAX_COMPUTE_UNITS),
+                            deviceLong(dev, CL_DEVICE_GLOBAL_MEM_SIZE), deviceLong(dev, CL_DEVICE_LOCAL_MEM_SIZE),
+                            deviceLong(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
+                            deviceSize(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE), deviceString(dev, CL_DEVICE_VERSION),
+                            deviceString(dev, CL_DEVICE_OPENCL_C_VERSION), platforms[p], dev));
+                } catch (CLException e) {
+                    // a device that cannot say what it is (an OpenCL 1.0 one has no C version): passed over,
+                    // the others keep their numbers
+                }
             }
         }
         return out;

@@ -35,8 +35,13 @@ public class OpenClException extends RuntimeException {
         int s = e.getStatus();
         String text = switch (s) {
             case PLATFORM_NOT_FOUND -> NO_DRIVER;
-            case CL.CL_MEM_OBJECT_ALLOCATION_FAILURE, CL.CL_OUT_OF_RESOURCES, CL.CL_OUT_OF_HOST_MEMORY ->
+            case CL.CL_MEM_OBJECT_ALLOCATION_FAILURE ->
                     "out of device memory while " + what + " (" + CL.stringFor_errorCode(s) + ")";
+            case CL.CL_OUT_OF_HOST_MEMORY -> "out of host memory while " + what + " (CL_OUT_OF_HOST_MEMORY)";
+            // ops run asynchronously, so this may surface at a later wait, read or write than the op it concerns
+            case CL.CL_OUT_OF_RESOURCES -> "the device ran out of resources while " + what + " (CL_OUT_OF_RESOURCES:"
+                    + " memory, or on some drivers a kernel that failed, reported at this wait for an earlier op;"
+                    + " --validate or clnet verify finds the op)";
             case CL.CL_INVALID_WORK_GROUP_SIZE -> "invalid work-group size while " + what
                     + " (CL_INVALID_WORK_GROUP_SIZE): the kernel needs a work-group the device does not allow";
             default -> "OpenCL error " + CL.stringFor_errorCode(s) + " (" + s + ") while " + what;
