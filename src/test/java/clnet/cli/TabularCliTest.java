@@ -75,24 +75,26 @@ class TabularCliTest {
         }
     }
 
+    /** Two epochs of a small network with {@code loss}, saved to {@code model}; the run, which must succeed. */
+    private static CliTest.Run trainWithLoss(String data, String loss, Path model) {
+        CliTest.Run r = CliTest.run("train", "--data", data, "--loss", loss, "--layers", "8", "--epochs", "2",
+                "--device", "cpu", "--save", model.toString());
+        assertEquals(0, r.code(), r.err());
+        return r;
+    }
+
     @Test
     void theTargetsAndTheLastLayerFollowTheLoss() throws Exception {
         // sparse: one column of class indices against three softmax units (it failed: "y has 3 columns")
         Path sparse = dir.resolve("sparse.safetensors");
-        CliTest.Run s = CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--loss",
-                "sparse_categorical_crossentropy", "--layers", "8", "--epochs", "2", "--device", "cpu", "--save",
-                sparse.toString());
-        assertEquals(0, s.code(), s.err());
+        trainWithLoss("testdata/sklearn/iris.csv", "sparse_categorical_crossentropy", sparse);
         assertEquals(3, outputUnits(sparse));
         CliTest.Run e = CliTest.run("evaluate", "--model", sparse.toString(), "--data", "testdata/sklearn/iris.csv",
                 "--device", "cpu");
         assertEquals(0, e.code(), e.err());
         // categorical on two classes: two softmax units, never one (a single softmax unit always gives 1)
         Path two = dir.resolve("two.safetensors");
-        CliTest.Run c = CliTest.run("train", "--data", "testdata/sklearn/breast_cancer.csv", "--loss",
-                "categorical_crossentropy", "--layers", "8", "--epochs", "2", "--device", "cpu", "--save",
-                two.toString());
-        assertEquals(0, c.code(), c.err());
+        CliTest.Run c = trainWithLoss("testdata/sklearn/breast_cancer.csv", "categorical_crossentropy", two);
         assertEquals(2, outputUnits(two));
         assertTrue(value(c, "test loss: ") > 0, c.out());
         CliTest.Run p = CliTest.run("predict", "--model", two.toString(), "--data",
@@ -100,9 +102,7 @@ class TabularCliTest {
         assertEquals(0, p.code(), p.err());
         // binary on more classes: a sigmoid unit per class on one-hot rows (Keras's multi-label setting)
         Path multi = dir.resolve("multi.safetensors");
-        CliTest.Run b = CliTest.run("train", "--data", "testdata/sklearn/iris.csv", "--loss", "binary_crossentropy",
-                "--layers", "8", "--epochs", "1", "--device", "cpu", "--save", multi.toString());
-        assertEquals(0, b.code(), b.err());
+        trainWithLoss("testdata/sklearn/iris.csv", "binary_crossentropy", multi);
         assertEquals(3, outputUnits(multi));
         CliTest.Run one = CliTest.run("train", "--data", "testdata/sklearn/breast_cancer.csv", "--loss",
                 "binary_crossentropy", "--output-activation", "softmax", "--epochs", "1", "--device", "cpu",
