@@ -57,5 +57,11 @@ record SavedModelData(HostTensor x, HostTensor y, int[] labels, List<String> cla
             throw new IllegalArgumentException(model + " was trained on " + m.dataConfig().get("kind") + " data, not"
                     + " MNIST; name the data it reads with --data");
         }
+        if (m.inputFeatures() != 28 * 28 || m.outputFeatures() != 10) {
+            // no data_config, and not MNIST's shape: a Playground model, or one a Java program saved
+            throw new IllegalArgumentException(model + " takes " + m.inputFeatures() + " inputs to "
+                    + m.outputFeatures() + " outputs, not MNIST's 784 to 10; name the data it reads with --data (a"
+                    + " Playground model: clnet plot boundary --model " + model + " --dataset NAME)");
+        }
     }
 }

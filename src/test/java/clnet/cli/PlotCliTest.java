@@ -45,6 +45,11 @@ class PlotCliTest {
                 "--features", "x,y,xy", "--device", "cpu", "--out", dir.resolve("b.png").toString());
         assertEquals(0, boundary.code(), boundary.err());
         isPng(dir.resolve("b.png"));
+        // evaluate reads MNIST by default: a Playground model is told so, not sent to fetch MNIST
+        CliTest.Run evaluate = CliTest.run("evaluate", "--model", model.toString(), "--device", "cpu");
+        assertEquals(1, evaluate.code(), evaluate.out());
+        assertTrue(evaluate.err().contains(model + " takes 3 inputs to 2 outputs, not MNIST's 784 to 10"),
+                evaluate.err());
         CliTest.Run wrongFeatures = CliTest.run("plot", "boundary", "--model", model.toString(), "--dataset", "xor",
                 "--device", "cpu");
         assertEquals(2, wrongFeatures.code());
