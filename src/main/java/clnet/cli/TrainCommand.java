@@ -119,9 +119,9 @@ final class TrainCommand implements Callable<Integer> {
     DeviceOption device;
 
     @Option(names = "--devices", paramLabel = "all|LIST",
-            description = "Train data-parallel on several devices: all (every OpenCL GPU, or every OpenCL device"
-                    + " and accelerator, or every OpenCL device where all are CPUs) or a list such as"
-                    + " opencl:0:0,opencl:0:1. Each step's batch is split"
+            description = "Train data-parallel on several devices: all (the largest set of identical OpenCL GPUs"
+                    + " and accelerators, or of OpenCL CPU devices where there are no others) or a list of devices"
+                    + " that compute alike, such as opencl:0:0,opencl:0:1. Each step's batch is split"
                     + " into row blocks, one per device; the model is saved from the first.")
     String devices;
 

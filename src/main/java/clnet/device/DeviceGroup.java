@@ -10,9 +10,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The devices of a data-parallel run, as {@code --devices} names them: {@code all} (every
- * OpenCL device that is not a CPU, or every OpenCL device when all are CPUs) or a comma-separated
- * list of device names ({@link Backends}), each at most once. The first is the primary: the
+ * The devices of a data-parallel run, as {@code --devices} names them: {@code all} (the
+ * largest set of identical OpenCL devices that are not CPUs, or of the CPU devices when there
+ * are no others: {@link #alike}) or a comma-separated list of device names ({@link Backends}),
+ * each at most once. The first is the primary: the
  * model lives there, and validation runs there.
  */
 public final class DeviceGroup implements AutoCloseable {
@@ -20,6 +21,26 @@ public final class DeviceGroup implements AutoCloseable {
 
     private DeviceGroup(List<Backend> backends) {
         this.backends = List.copyOf(backends);
+    }
+
+    /**
+     * The largest set of identical devices among {@code devices} (one platform, device model
+     * and version; the first such set on a tie): replicas must compute alike, and two vendors'
+     * GPUs, or one GPU that two platforms both expose, would not.
+     */
+    static List<ClDevice> alike(List<ClDevice> devices) {
+        java.util.Map<String, List<ClDevice>> sets = new java.util.LinkedHashMap<>();
+        for (ClDevice d : devices) {
+            sets.computeIfAbsent(d.platformName() + "\n" + d.name() + "\n" + d.deviceVersion(),
+                    k -> new java.util.ArrayList<>()).add(d);
+        }
+        List<ClDevice> best = List.of();
+        for (List<ClDevice> set : sets.values()) {
+            if (set.size() > best.size()) {
+                best = set;
+            }
+        }
+        return best;
     }
 
     /** The device names {@code spec} stands for; throws IllegalArgumentException for a malformed or repeated one. */
@@ -34,7 +55,7 @@ public final class DeviceGroup implements AutoCloseable {
                 throw new OpenClException(OpenClException.NO_DRIVER);
             }
             List<ClDevice> accelerators = all.stream().filter(d -> !d.isCpu()).toList();
-            return (accelerators.isEmpty() ? all : accelerators).stream().map(ClDevice::id).toList();
+            return alike(accelerators.isEmpty() ? all : accelerators).stream().map(ClDevice::id).toList();
         }
         Set<String> names = new LinkedHashSet<>();
         for (String part : s.split(",", -1)) {
