@@ -88,7 +88,9 @@ final class PredictCommand implements Callable<Integer> {
      * An MNIST model reads a picture as MNIST is: 28 x 28 grayscale, light digit on dark.
      */
     private Integer predictImages(PrintStream out, Sequential m) throws Exception {
-        java.util.Map<String, Object> saved = m.dataConfig();
+        // a data_config without a kind is a Java program's own notes: a model like an MNIST one
+        java.util.Map<String, Object> saved = m.dataConfig() != null && m.dataConfig().get("kind") != null
+                ? m.dataConfig() : null;
         if ((saved != null && !"images".equals(saved.get("kind"))) || (saved == null && !isFile(data))) {
             TrainingData.requireDataModel(m, model, "images"); // says what it was trained on
         }

@@ -214,21 +214,24 @@ final class TrainCommand implements Callable<Integer> {
     private static final List<String> MODEL_OPTIONS = List.of("--layers", "--activation", "--output-activation",
             "--initializer", "--optimizer", "--lr", "--momentum", "--loss", "--dropout", "--l1", "--l2", "--seed",
             // and how it reads its data (data_config): given again, they would be ignored
-            "--num-words", "--text-mode", "--image-size", "--color", "--target", "--inputs", "--task",
-            // and which samples it held out: a resumed run splits as the checkpoint's did (data_config)
-            "--test-fraction", "--split-seed");
+            "--num-words", "--text-mode", "--image-size", "--color", "--target", "--inputs", "--task");
 
     @Override
     public Integer call() throws Exception {
         // Settings first, so a typo fails in a second rather than after loading the data.
         ModelFile.Checkpoint resumed = resume != null ? readCheckpoint() : null;
-        if (resumed != null && resumed.model().dataConfig() != null) {
-            // the held-out samples of the run resumed (checkpoints of older versions: the defaults they used)
+        if (resumed != null && resumed.model().dataConfig() != null && resumed.model().dataConfig().get("kind") != null) {
+            // the held-out samples of the run resumed, which its data_config names; a checkpoint of an older
+            // version names none, and then --test-fraction and --split-seed say them, as they did
             Map<String, Object> config = resumed.model().dataConfig();
             if (config.get("test_fraction") instanceof Number f) {
+                require(!given("--test-fraction"), "--test-fraction cannot be combined with --resume: the checkpoint"
+                        + " holds out the samples its run held out");
                 csvOptions.testFraction = f.doubleValue();
             }
             if (config.get("split_seed") instanceof String seedOfSplit) {
+                require(!given("--split-seed"), "--split-seed cannot be combined with --resume: the checkpoint holds"
+                        + " out the samples its run held out");
                 csvOptions.splitSeed = Long.parseLong(seedOfSplit); // checked when the file was read
             }
         }
@@ -260,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
                 : task == Tabular.Task.REGRESSION ? Loss.MEAN_SQUARED_ERROR
                 : task == Tabular.Task.BINARY ? Loss.BINARY_CROSSENTROPY : Loss.CATEGORICAL_CROSSENTROPY;
         // the targets and the last layer follow the loss, as on Playground data: sparse takes class indices,
-        // categorical one-hot rows, binary one sigmoid unit (two classes only)
+        // categorical one-hot rows, binary one sigmoid unit for two classes (one per class, multi-label, for more)
         int classCount = table != null ? table.classes().size() : folderClasses != null ? folderClasses.size()
                 : playground.given() ? 2 : 10;
         boolean crossEntropy = lossFn == Loss.CATEGORICAL_CROSSENTROPY || lossFn == Loss.SPARSE_CATEGORICAL_CROSSENTROPY

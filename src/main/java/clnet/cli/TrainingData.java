@@ -39,7 +39,8 @@ record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTenso
     /** The data config of a model trained on data of {@code kind} ({@code csv}, {@code text}); refused for others. */
     static java.util.Map<String, Object> requireDataModel(clnet.nn.Sequential m, Path file, String kind) {
         if (m.dataConfig() == null || !kind.equals(m.dataConfig().get("kind"))) {
-            Object trained = m.dataConfig() == null ? "MNIST" : m.dataConfig().get("kind");
+            Object trained = m.dataConfig() == null || m.dataConfig().get("kind") == null ? "MNIST"
+                    : m.dataConfig().get("kind");
             throw new IllegalArgumentException(file + " was trained on " + trained + " data, not " + kind
                     + "; give it the kind of data it was trained on");
         }

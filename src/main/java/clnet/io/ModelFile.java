@@ -483,10 +483,6 @@ public final class ModelFile {
          * would otherwise size every sample).
          */
         private void checkDataConfig(JsonObject d, Sequential model) throws ModelFileException {
-            if (!d.has("kind")) {
-                return; // a Java program's own notes (Sequential.dataConfig is free-form): no loader reads them
-            }
-            String kind = choice(d, "kind", "", List.of("csv", "text", "images"));
             JsonElement fraction = d.get("test_fraction");
             if (fraction != null && !(fraction instanceof JsonPrimitive p && p.isNumber() && p.getAsDouble() > 0
                     && p.getAsDouble() < 1)) {
@@ -497,6 +493,10 @@ public final class ModelFile {
                     && p.getAsString().matches("-?\\d{1,19}") && fitsLong(p.getAsString()))) {
                 throw fail("data_config: 'split_seed' must be a 64-bit integer in a string, got " + splitSeed);
             }
+            if (!d.has("kind")) {
+                return; // a Java program's own notes (Sequential.dataConfig is free-form): no loader reads them
+            }
+            String kind = choice(d, "kind", "", List.of("csv", "text", "images"));
             List<String> classes = strings(d, "classes", "");
             if (new java.util.HashSet<>(classes).size() != classes.size()) {
                 throw fail("data_config: 'classes' names a class twice: " + d.get("classes"));

@@ -165,6 +165,23 @@ class TabularCliTest {
                 "--split-seed", "8"));
         assertEquals(2, again.code(), again.out());
         assertTrue(again.err().contains("--split-seed cannot be combined with --resume"), again.err());
+        // a checkpoint of an older version names no split: the options say it, as they did then
+        Path old = dir.resolve("old.safetensors");
+        try (clnet.backend.cpu.CpuBackend cpu = new clnet.backend.cpu.CpuBackend()) {
+            clnet.io.ModelFile.Checkpoint c = clnet.io.ModelFile.loadCheckpoint(dir.resolve("split-1.safetensors"), cpu);
+            try (clnet.nn.Sequential m = c.model()) {
+                java.util.Map<String, Object> config = new java.util.LinkedHashMap<>(m.dataConfig());
+                config.remove("test_fraction");
+                config.remove("split_seed");
+                m.dataConfig(config);
+                clnet.io.ModelFile.save(m, old, c.state());
+            }
+        }
+        CliTest.Run older = CliTest.run(concat(common, "--resume", old.toString(), "--epochs", "2", "--split-seed",
+                "7", "--test-fraction", "0.3"));
+        assertEquals(0, older.code(), older.err());
+        assertEquals(straight.out().substring(straight.out().indexOf("test loss")),
+                older.out().substring(older.out().indexOf("test loss")), "split as the options say");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -148,6 +148,25 @@ class ModelFileTest {
         }
     }
 
+    /** A Java program's own data_config (no kind) loads; the fields clnet reads are checked all the same. */
+    @Test
+    void aFreeFormDataConfigLoadsButItsSplitIsChecked() throws IOException {
+        Path p = dir.resolve("notes.safetensors");
+        try (Sequential m = trainedModel()) {
+            m.dataConfig(java.util.Map.of("source", "my scanner"));
+            ModelFile.save(m, p);
+        }
+        try (Sequential back = ModelFile.load(p, backend)) {
+            assertEquals("my scanner", back.dataConfig().get("source"));
+        }
+        try (Sequential m = trainedModel()) {
+            m.dataConfig(java.util.Map.of("split_seed", "mine"));
+            ModelFile.save(m, p);
+        }
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(p, backend));
+        assertTrue(e.getMessage().contains("'split_seed' must be a 64-bit integer in a string"), e.getMessage());
+    }
+
     /** The model's step count outlives a new optimizer and a file: a later fit goes on, it does not replay. */
     @Test
     void stepsTakenUnderAnEarlierOptimizerAreKept() throws IOException {
