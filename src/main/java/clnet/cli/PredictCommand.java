@@ -54,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream out = main.out;
         try (Backend backend = device.open(out); Sequential m = ModelFile.load(model, backend)) {
             // one file is read as the model was trained to read (its data_config), whatever its name
-            Object kind = m.dataConfig() == null ? null : m.dataConfig().get("kind");
+            Object kind = TrainingData.dataKind(m);
             if (java.nio.file.Files.isRegularFile(data)) {
                 return "text".equals(kind) ? predictTexts(out, m) : "csv".equals(kind) ? predictCsv(out, m)
                         : predictImages(out, m);
@@ -88,9 +88,7 @@ final class PredictCommand implements Callable<Integer> {
      * An MNIST model reads a picture as MNIST is: 28 x 28 grayscale, light digit on dark.
      */
     private Integer predictImages(PrintStream out, Sequential m) throws Exception {
-        // a data_config without a kind is a Java program's own notes: a model like an MNIST one
-        java.util.Map<String, Object> saved = m.dataConfig() != null && m.dataConfig().get("kind") != null
-                ? m.dataConfig() : null;
+        java.util.Map<String, Object> saved = TrainingData.dataKind(m) != null ? m.dataConfig() : null;
         if ((saved != null && !"images".equals(saved.get("kind"))) || (saved == null && !isFile(data))) {
             TrainingData.requireDataModel(m, model, "images"); // says what it was trained on
         }

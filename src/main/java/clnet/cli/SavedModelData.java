@@ -53,8 +53,8 @@ record SavedModelData(HostTensor x, HostTensor y, int[] labels, List<String> cla
      * what it reads, and MNIST's images would be read as that only by accident of width.
      */
     static void requireMnistModel(Sequential m, Path model) {
-        if (m.dataConfig() != null && m.dataConfig().get("kind") != null) {
-            throw new IllegalArgumentException(model + " was trained on " + m.dataConfig().get("kind") + " data, not"
+        if (TrainingData.dataKind(m) != null) {
+            throw new IllegalArgumentException(model + " was trained on " + TrainingData.dataKind(m) + " data, not"
                     + " MNIST; name the data it reads with --data");
         }
         if (m.inputFeatures() != 28 * 28 || m.outputFeatures() != 10) {

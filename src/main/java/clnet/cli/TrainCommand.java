@@ -220,7 +220,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Settings first, so a typo fails in a second rather than after loading the data.
         ModelFile.Checkpoint resumed = resume != null ? readCheckpoint() : null;
-        if (resumed != null && resumed.model().dataConfig() != null && resumed.model().dataConfig().get("kind") != null) {
+        if (resumed != null && TrainingData.dataKind(resumed.model()) != null) {
             // the held-out samples of the run resumed, which its data_config names; a checkpoint of an older
             // version names none, and then --test-fraction and --split-seed say them, as they did
             Map<String, Object> config = resumed.model().dataConfig();

@@ -36,11 +36,19 @@ record TrainingData(String name, HostTensor xTrain, HostTensor yTrain, HostTenso
         return requireDataModel(m, file, "csv");
     }
 
+    /**
+     * The kind of data a model reads ({@code csv}, {@code text}, {@code images}), as its
+     * data_config says; null for none (MNIST's images, or a data_config without a kind: a Java
+     * program's own notes).
+     */
+    static Object dataKind(clnet.nn.Sequential m) {
+        return m.dataConfig() == null ? null : m.dataConfig().get("kind");
+    }
+
     /** The data config of a model trained on data of {@code kind} ({@code csv}, {@code text}); refused for others. */
     static java.util.Map<String, Object> requireDataModel(clnet.nn.Sequential m, Path file, String kind) {
-        if (m.dataConfig() == null || !kind.equals(m.dataConfig().get("kind"))) {
-            Object trained = m.dataConfig() == null || m.dataConfig().get("kind") == null ? "MNIST"
-                    : m.dataConfig().get("kind");
+        if (!kind.equals(dataKind(m))) {
+            Object trained = dataKind(m) == null ? "MNIST" : dataKind(m);
             throw new IllegalArgumentException(file + " was trained on " + trained + " data, not " + kind
                     + "; give it the kind of data it was trained on");
         }

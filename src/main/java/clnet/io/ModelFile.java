@@ -454,12 +454,7 @@ public final class ModelFile {
                 }
             }
             if (meta.has("steps_taken")) {
-                long stepsTaken;
-                try {
-                    stepsTaken = Long.parseLong(string(meta, "steps_taken", "__metadata__"));
-                } catch (NumberFormatException e) {
-                    throw fail("steps_taken is not an integer: " + meta.get("steps_taken"));
-                }
+                long stepsTaken = longValue(meta, "steps_taken", "__metadata__");
                 long own = model.optimizer() == null ? 0 : model.optimizer().iterations();
                 if (stepsTaken < own) {
                     throw fail("steps_taken " + stepsTaken + " is fewer than the optimizer's " + own);
